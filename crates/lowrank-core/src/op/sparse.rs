@@ -1,0 +1,459 @@
+use faer::prelude::{Reborrow, ReborrowMut};
+use super::{check_apply, LinearOperator, OpError, StorageKind};
+use faer::{MatMut, MatRef, Par};
+use rayon::prelude::*;
+
+/// A sparse matrix in compressed sparse row (CSR) form: the format every reader produces.
+///
+/// Column indices are `u32` (4 bytes instead of 8 per non-zero: sparse products are limited by
+/// memory bandwidth, so smaller indices are faster as well as smaller). Rows are sorted by column
+/// and hold no duplicates; explicit zeros are kept (they are part of the file's structure).
+///
+/// Products never densify the matrix. `A·X` is parallel over row blocks; `Aᵀ·X` scatters each
+/// of a fixed number of row blocks into its own accumulator and sums the accumulators in a fixed
+/// order, so results are bit-identical whatever the thread count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CsrMatrix {
+    nrows: usize,
+    ncols: usize,
+    row_ptr: Vec<usize>,
+    col_idx: Vec<u32>,
+    values: Vec<f64>,
+}
+
+/// What to do with repeated `(row, col)` entries when building from triplets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DuplicatePolicy {
+    /// Add them up (Matrix Market and SciPy's convention).
+    Sum,
+    /// Keep the last one given.
+    Last,
+    /// Refuse the input.
+    Error,
+}
+
+/// Why a sparse matrix could not be built.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[non_exhaustive]
+pub enum SparseBuildError {
+    /// An index is outside the declared shape.
+    #[error("entry {entry}: index ({row}, {col}) is outside the {nrows}x{ncols} matrix")]
+    OutOfBounds {
+        /// Position of the entry in the input (0-based).
+        entry: usize,
+        /// Row index (0-based).
+        row: usize,
+        /// Column index (0-based).
+        col: usize,
+        /// Declared rows.
+        nrows: usize,
+        /// Declared columns.
+        ncols: usize,
+    },
+    /// The same position appears twice under [`DuplicatePolicy::Error`].
+    #[error("entry ({row}, {col}) appears more than once")]
+    Duplicate {
+        /// Row index (0-based).
+        row: usize,
+        /// Column index (0-based).
+        col: usize,
+    },
+    /// More columns than a `u32` index can address.
+    #[error("{ncols} columns exceed the supported maximum of {}", u32::MAX)]
+    TooManyColumns {
+        /// Declared columns.
+        ncols: usize,
+    },
+    /// The CSR arrays are inconsistent.
+    #[error("invalid CSR structure: {0}")]
+    InvalidStructure(String),
+}
+
+/// Target non-zeros per parallel block of `A·X`.
+const ROW_BLOCK_NNZ: usize = 1 << 15;
+/// Upper bound on the scatter blocks of `Aᵀ·X`; fixed by the shape, never by the thread count.
+const MAX_TRANSPOSE_BLOCKS: usize = 8;
+/// Non-zeros per scatter block of `Aᵀ·X` before another block is worth its accumulator.
+const TRANSPOSE_BLOCK_NNZ: usize = 1 << 18;
+/// Memory the `Aᵀ·X` accumulators may use; wider blocks are processed in column panels.
+const TRANSPOSE_ACCUMULATOR_BYTES: usize = 48 << 20;
+
+impl CsrMatrix {
+    /// Builds from raw CSR arrays, checking every invariant.
+    pub fn new(
+        nrows: usize,
+        ncols: usize,
+        row_ptr: Vec<usize>,
+        col_idx: Vec<u32>,
+        values: Vec<f64>,
+    ) -> Result<Self, SparseBuildError> {
+        if ncols > u32::MAX as usize {
+            return Err(SparseBuildError::TooManyColumns { ncols });
+        }
+        let bad = |s: String| Err(SparseBuildError::InvalidStructure(s));
+        if row_ptr.len() != nrows + 1 {
+            return bad(format!("row_ptr has {} entries, expected {}", row_ptr.len(), nrows + 1));
+        }
+        if row_ptr[0] != 0 || row_ptr[nrows] != col_idx.len() || col_idx.len() != values.len() {
+            return bad("row_ptr does not span col_idx/values".into());
+        }
+        for i in 0..nrows {
+            let (s, e) = (row_ptr[i], row_ptr[i + 1]);
+            if s > e {
+                return bad(format!("row_ptr decreases at row {i}"));
+            }
+            let cols = &col_idx[s..e];
+            for w in cols.windows(2) {
+                if w[0] >= w[1] {
+                    return bad(format!("row {i}: columns not strictly increasing"));
+                }
+            }
+            if let Some(&c) = cols.last() {
+                if c as usize >= ncols {
+                    return Err(SparseBuildError::OutOfBounds {
+                        entry: e - 1,
+                        row: i,
+                        col: c as usize,
+                        nrows,
+                        ncols,
+                    });
+                }
+            }
+        }
+        Ok(Self { nrows, ncols, row_ptr, col_idx, values })
+    }
+
+    /// Builds from `(row, col, value)` triplets (0-based) in any order.
+    ///
+    /// Runs in `O(nnz + m)` time with a counting sort by row, then sorts each row by column.
+    pub fn from_triplets(
+        nrows: usize,
+        ncols: usize,
+        rows: &[usize],
+        cols: &[usize],
+        values: &[f64],
+        duplicates: DuplicatePolicy,
+    ) -> Result<Self, SparseBuildError> {
+        assert!(rows.len() == cols.len() && cols.len() == values.len(), "triplet arrays differ");
+        if ncols > u32::MAX as usize {
+            return Err(SparseBuildError::TooManyColumns { ncols });
+        }
+        let nnz = values.len();
+        let mut row_ptr = vec![0usize; nrows + 1];
+        for (entry, (&r, &c)) in rows.iter().zip(cols).enumerate() {
+            if r >= nrows || c >= ncols {
+                return Err(SparseBuildError::OutOfBounds { entry, row: r, col: c, nrows, ncols });
+            }
+            row_ptr[r + 1] += 1;
+        }
+        for i in 0..nrows {
+            row_ptr[i + 1] += row_ptr[i];
+        }
+        let mut next = row_ptr.clone();
+        let mut col_idx = vec![0u32; nnz];
+        let mut vals = vec![0.0f64; nnz];
+        // Stable scatter: entries of one row keep their input order, which makes `Last` well defined.
+        for ((&r, &c), &v) in rows.iter().zip(cols).zip(values) {
+            let p = next[r];
+            col_idx[p] = c as u32;
+            vals[p] = v;
+            next[r] += 1;
+        }
+        Self::finish_rows(nrows, ncols, row_ptr, col_idx, vals, duplicates)
+    }
+
+    /// Sorts each row by column and merges duplicates, compacting in place.
+    fn finish_rows(
+        nrows: usize,
+        ncols: usize,
+        row_ptr: Vec<usize>,
+        mut col_idx: Vec<u32>,
+        mut vals: Vec<f64>,
+        duplicates: DuplicatePolicy,
+    ) -> Result<Self, SparseBuildError> {
+        let mut out_ptr = vec![0usize; nrows + 1];
+        let mut write = 0usize;
+        let mut perm: Vec<(u32, usize)> = Vec::new();
+        let mut tmp_vals: Vec<f64> = Vec::new();
+        for i in 0..nrows {
+            let (s, e) = (row_ptr[i], row_ptr[i + 1]);
+            let sorted = col_idx[s..e].windows(2).all(|w| w[0] < w[1]);
+            if sorted {
+                col_idx.copy_within(s..e, write);
+                vals.copy_within(s..e, write);
+                write += e - s;
+            } else {
+                perm.clear();
+                perm.extend(col_idx[s..e].iter().enumerate().map(|(k, &c)| (c, s + k)));
+                perm.sort_by_key(|&(c, k)| (c, k)); // stable by input position
+                tmp_vals.clear();
+                tmp_vals.extend(perm.iter().map(|&(_, k)| vals[k]));
+                let mut last_col: Option<u32> = None;
+                for (idx, &(c, _)) in perm.iter().enumerate() {
+                    let v = tmp_vals[idx];
+                    if last_col == Some(c) {
+                        match duplicates {
+                            DuplicatePolicy::Sum => vals[write - 1] += v,
+                            DuplicatePolicy::Last => vals[write - 1] = v,
+                            DuplicatePolicy::Error => {
+                                return Err(SparseBuildError::Duplicate {
+                                    row: i,
+                                    col: c as usize,
+                                })
+                            }
+                        }
+                    } else {
+                        col_idx[write] = c;
+                        vals[write] = v;
+                        write += 1;
+                        last_col = Some(c);
+                    }
+                }
+            }
+            out_ptr[i + 1] = write;
+        }
+        col_idx.truncate(write);
+        vals.truncate(write);
+        col_idx.shrink_to_fit();
+        vals.shrink_to_fit();
+        Ok(Self { nrows, ncols, row_ptr: out_ptr, col_idx, values: vals })
+    }
+
+    /// Number of stored entries (explicit zeros included).
+    pub fn nnz(&self) -> usize {
+        self.values.len()
+    }
+    /// Row pointer array (`m + 1` entries).
+    pub fn row_ptr(&self) -> &[usize] {
+        &self.row_ptr
+    }
+    /// Column index of every stored entry.
+    pub fn col_idx(&self) -> &[u32] {
+        &self.col_idx
+    }
+    /// Value of every stored entry.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+    /// Mutable values (the structure is fixed).
+    pub fn values_mut(&mut self) -> &mut [f64] {
+        &mut self.values
+    }
+    /// Shape `(m, n)`.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.nrows, self.ncols)
+    }
+    /// The transpose, as a new CSR matrix (a CSC view of `self`).
+    pub fn transpose(&self) -> CsrMatrix {
+        let mut ptr = vec![0usize; self.ncols + 1];
+        for &c in &self.col_idx {
+            ptr[c as usize + 1] += 1;
+        }
+        for j in 0..self.ncols {
+            ptr[j + 1] += ptr[j];
+        }
+        let mut next = ptr.clone();
+        let mut cols = vec![0u32; self.nnz()];
+        let mut vals = vec![0.0; self.nnz()];
+        for i in 0..self.nrows {
+            for p in self.row_ptr[i]..self.row_ptr[i + 1] {
+                let j = self.col_idx[p] as usize;
+                cols[next[j]] = i as u32;
+                vals[next[j]] = self.values[p];
+                next[j] += 1;
+            }
+        }
+        CsrMatrix { nrows: self.ncols, ncols: self.nrows, row_ptr: ptr, col_idx: cols, values: vals }
+    }
+
+    /// Row blocks of about `target` non-zeros (at least one row each), as row ranges.
+    fn row_blocks(&self, count: usize) -> Vec<(usize, usize)> {
+        let count = count.max(1);
+        let nnz = self.nnz();
+        let mut blocks = Vec::with_capacity(count);
+        let mut start = 0;
+        for b in 1..=count {
+            let end = if b == count {
+                self.nrows
+            } else {
+                let target = nnz * b / count;
+                self.row_ptr.partition_point(|&p| p < target).clamp(start, self.nrows)
+            };
+            if end > start || b == count {
+                blocks.push((start, end));
+            }
+            start = end;
+        }
+        blocks
+    }
+
+    pub(crate) fn transpose_block_count(&self) -> usize {
+        (self.nnz() / TRANSPOSE_BLOCK_NNZ).clamp(1, MAX_TRANSPOSE_BLOCKS)
+    }
+}
+
+fn parallel(par: Par) -> bool {
+    !matches!(par, Par::Seq)
+}
+
+/// Copies a column-major block into a row-major buffer (`rows × b`).
+fn to_row_major(x: MatRef<'_, f64>) -> Vec<f64> {
+    let (rows, b) = (x.nrows(), x.ncols());
+    let mut out = vec![0.0; rows * b];
+    for c in 0..b {
+        for (r, &v) in x.col(c).iter().enumerate() {
+            out[r * b + c] = v;
+        }
+    }
+    out
+}
+
+fn from_row_major(mut out: MatMut<'_, f64>, buf: &[f64]) {
+    let b = out.ncols();
+    for c in 0..b {
+        for (r, o) in out.rb_mut().col_mut(c).iter_mut().enumerate() {
+            *o = buf[r * b + c];
+        }
+    }
+}
+
+impl LinearOperator for CsrMatrix {
+    fn nrows(&self) -> usize {
+        self.nrows
+    }
+    fn ncols(&self) -> usize {
+        self.ncols
+    }
+
+    fn apply(&self, out: MatMut<'_, f64>, rhs: MatRef<'_, f64>, par: Par) -> Result<(), OpError> {
+        check_apply(self, &out, rhs, false)?;
+        let b = rhs.ncols();
+        if b == 0 || self.nrows == 0 {
+            return Ok(());
+        }
+        let rows_per_block = (self.nrows * ROW_BLOCK_NNZ / self.nnz().max(1)).max(64);
+        let x = to_row_major(rhs);
+        let mut y = vec![0.0; self.nrows * b];
+        let kernel = |(blk, ys): (usize, &mut [f64])| {
+            let first = blk * rows_per_block;
+            for (local, yrow) in ys.chunks_exact_mut(b).enumerate() {
+                let i = first + local;
+                for p in self.row_ptr[i]..self.row_ptr[i + 1] {
+                    let v = self.values[p];
+                    let j = self.col_idx[p] as usize;
+                    let xrow = &x[j * b..j * b + b];
+                    for (acc, &xv) in yrow.iter_mut().zip(xrow) {
+                        *acc += v * xv;
+                    }
+                }
+            }
+        };
+        if parallel(par) {
+            y.par_chunks_mut(rows_per_block * b).enumerate().for_each(kernel);
+        } else {
+            y.chunks_mut(rows_per_block * b).enumerate().for_each(kernel);
+        }
+        from_row_major(out, &y);
+        Ok(())
+    }
+
+    fn apply_transpose(
+        &self,
+        mut out: MatMut<'_, f64>,
+        rhs: MatRef<'_, f64>,
+        par: Par,
+    ) -> Result<(), OpError> {
+        check_apply(self, &out, rhs, true)?;
+        let b = rhs.ncols();
+        let n = self.ncols;
+        if b == 0 || n == 0 {
+            return Ok(());
+        }
+        let blocks = self.row_blocks(self.transpose_block_count());
+        let per_col = blocks.len() * n * 8;
+        let panel = (TRANSPOSE_ACCUMULATOR_BYTES / per_col.max(1)).clamp(1, b);
+        let y = to_row_major(rhs);
+        let mut col0 = 0;
+        while col0 < b {
+            let pb = panel.min(b - col0);
+            let scatter = |&(r0, r1): &(usize, usize)| {
+                let mut acc = vec![0.0; n * pb];
+                for i in r0..r1 {
+                    let yrow = &y[i * b + col0..i * b + col0 + pb];
+                    for p in self.row_ptr[i]..self.row_ptr[i + 1] {
+                        let v = self.values[p];
+                        let j = self.col_idx[p] as usize;
+                        for (a, &yv) in acc[j * pb..j * pb + pb].iter_mut().zip(yrow) {
+                            *a += v * yv;
+                        }
+                    }
+                }
+                acc
+            };
+            let partials: Vec<Vec<f64>> = if parallel(par) {
+                blocks.par_iter().map(scatter).collect()
+            } else {
+                blocks.iter().map(scatter).collect()
+            };
+            // Sum the block accumulators in block order: the result does not depend on threads.
+            let (first, rest) = partials.split_first().expect("at least one block");
+            let mut total = first.clone();
+            let reduce = |(t, idx): (&mut [f64], usize)| {
+                let off = idx * 4096;
+                for part in rest {
+                    let len = t.len();
+                    for (a, &p) in t.iter_mut().zip(&part[off..off + len]) {
+                        *a += p;
+                    }
+                }
+            };
+            if parallel(par) {
+                total.par_chunks_mut(4096).enumerate().for_each(|(i, t)| reduce((t, i)));
+            } else {
+                total.chunks_mut(4096).enumerate().for_each(|(i, t)| reduce((t, i)));
+            }
+            for c in 0..pb {
+                for (j, o) in out.rb_mut().col_mut(col0 + c).iter_mut().enumerate() {
+                    *o = total[j * pb + c];
+                }
+            }
+            col0 += pb;
+        }
+        Ok(())
+    }
+
+    fn column_norms_sq(&self) -> Option<Vec<f64>> {
+        let mut out = vec![0.0; self.ncols];
+        for (&j, &v) in self.col_idx.iter().zip(&self.values) {
+            out[j as usize] += v * v;
+        }
+        Some(out)
+    }
+    fn row_norms_sq(&self) -> Option<Vec<f64>> {
+        Some(
+            (0..self.nrows)
+                .map(|i| self.values[self.row_ptr[i]..self.row_ptr[i + 1]].iter().map(|v| v * v).sum())
+                .collect(),
+        )
+    }
+    fn frobenius_norm_sq(&self) -> Option<f64> {
+        Some(self.values.iter().map(|v| v * v).sum())
+    }
+    fn storage_bytes(&self) -> usize {
+        self.row_ptr.len() * 8 + self.col_idx.len() * 4 + self.values.len() * 8
+    }
+    fn workspace_bytes(&self, block_cols: usize) -> usize {
+        let acc = self.transpose_block_count() * self.ncols * 8;
+        let panel = (TRANSPOSE_ACCUMULATOR_BYTES / acc.max(1)).clamp(1, block_cols.max(1));
+        (self.nrows + self.ncols) * block_cols * 8 * 2 + acc * panel * 2
+    }
+    fn storage_kind(&self) -> StorageKind {
+        StorageKind::Sparse
+    }
+    fn stored_entries(&self) -> usize {
+        self.nnz()
+    }
+    fn describe(&self) -> String {
+        format!("sparse CSR {}x{} ({} stored entries)", self.nrows, self.ncols, self.nnz())
+    }
+}

@@ -1,0 +1,160 @@
+use super::*;
+use faer::{Mat, Par};
+
+fn sample_csr() -> (CsrMatrix, Mat<f64>) {
+    // 5x4 with an empty row, an empty column, duplicates and unsorted input.
+    let rows = [0, 0, 2, 4, 4, 1, 2, 0];
+    let cols = [3, 0, 1, 2, 0, 0, 1, 3];
+    let vals = [1.0, 2.0, -3.0, 4.0, 5.0, 6.0, 0.5, 10.0];
+    let csr = CsrMatrix::from_triplets(5, 4, &rows, &cols, &vals, DuplicatePolicy::Sum).unwrap();
+    let mut dense = Mat::<f64>::zeros(5, 4);
+    for ((&r, &c), &v) in rows.iter().zip(&cols).zip(&vals) {
+        dense[(r, c)] += v;
+    }
+    (csr, dense)
+}
+
+fn assert_close(a: &Mat<f64>, b: &Mat<f64>, tol: f64) {
+    assert_eq!(a.shape(), b.shape());
+    for j in 0..a.ncols() {
+        for i in 0..a.nrows() {
+            assert!((a[(i, j)] - b[(i, j)]).abs() <= tol, "({i},{j}): {} vs {}", a[(i, j)], b[(i, j)]);
+        }
+    }
+}
+
+#[test]
+fn triplets_sum_duplicates_and_sort_rows() {
+    let (csr, dense) = sample_csr();
+    assert_eq!(csr.nnz(), 6); // (0,3) and (2,1) were duplicated
+    assert_eq!(csr.row_ptr(), &[0, 2, 3, 4, 4, 6]);
+    assert_eq!(csr.col_idx(), &[0, 3, 0, 1, 0, 2]);
+    assert_eq!(to_dense(&csr, Par::Seq).unwrap(), dense);
+}
+
+#[test]
+fn duplicate_policies() {
+    let r = [0, 0];
+    let c = [1, 1];
+    let v = [1.0, 2.0];
+    let last = CsrMatrix::from_triplets(1, 2, &r, &c, &v, DuplicatePolicy::Last).unwrap();
+    assert_eq!(last.values(), &[2.0]);
+    let err = CsrMatrix::from_triplets(1, 2, &r, &c, &v, DuplicatePolicy::Error).unwrap_err();
+    assert_eq!(err, SparseBuildError::Duplicate { row: 0, col: 1 });
+    let oob = CsrMatrix::from_triplets(1, 2, &[0], &[2], &[1.0], DuplicatePolicy::Sum).unwrap_err();
+    assert!(matches!(oob, SparseBuildError::OutOfBounds { col: 2, .. }));
+}
+
+#[test]
+fn sparse_products_match_dense_for_every_block_width() {
+    let (csr, dense) = sample_csr();
+    let d = DenseOp::new(dense.as_ref());
+    for b in [1, 2, 3, 7] {
+        let x = Mat::<f64>::from_fn(4, b, |i, j| (i * 7 + j * 3) as f64 * 0.25 - 1.0);
+        let y = Mat::<f64>::from_fn(5, b, |i, j| (i * 5 + j) as f64 * 0.5 - 2.0);
+        for par in [Par::Seq, Par::rayon(2)] {
+            let mut out_s = Mat::zeros(5, b);
+            let mut out_d = Mat::zeros(5, b);
+            csr.apply(out_s.as_mut(), x.as_ref(), par).unwrap();
+            d.apply(out_d.as_mut(), x.as_ref(), par).unwrap();
+            assert_close(&out_s, &out_d, 1e-12);
+            let mut t_s = Mat::zeros(4, b);
+            let mut t_d = Mat::zeros(4, b);
+            csr.apply_transpose(t_s.as_mut(), y.as_ref(), par).unwrap();
+            d.apply_transpose(t_d.as_mut(), y.as_ref(), par).unwrap();
+            assert_close(&t_s, &t_d, 1e-12);
+        }
+    }
+}
+
+/// ⟨A·x, y⟩ = ⟨x, Aᵀ·y⟩ for every operator: apply and apply_transpose are consistent.
+#[test]
+fn adjoint_identity_holds_for_every_operator() {
+    let (csr, dense) = sample_csr();
+    let x = Mat::<f64>::from_fn(4, 1, |i, _| 1.0 + i as f64);
+    let y = Mat::<f64>::from_fn(5, 1, |i, _| 2.0 - i as f64 * 0.3);
+    let scales = vec![1.0, 2.0, 0.5, -1.0];
+    let ops: Vec<Box<dyn LinearOperator>> = vec![
+        Box::new(DenseOp::new(dense.as_ref())),
+        Box::new(csr.clone()),
+        Box::new(Centered::new(csr.clone(), Par::Seq).unwrap()),
+        Box::new(ColumnScaled::new(csr.clone(), scales).unwrap()),
+    ];
+    for op in &ops {
+        let mut ax = Mat::zeros(5, 1);
+        op.apply(ax.as_mut(), x.as_ref(), Par::Seq).unwrap();
+        let mut aty = Mat::zeros(4, 1);
+        op.apply_transpose(aty.as_mut(), y.as_ref(), Par::Seq).unwrap();
+        let lhs: f64 = ax.col(0).iter().zip(y.col(0).iter()).map(|(a, b)| a * b).sum();
+        let rhs: f64 = x.col(0).iter().zip(aty.col(0).iter()).map(|(a, b)| a * b).sum();
+        assert!((lhs - rhs).abs() < 1e-12 * lhs.abs().max(1.0), "{}: {lhs} vs {rhs}", op.describe());
+        // The transposed operator swaps the roles exactly.
+        let t = Transposed::new(op.as_ref());
+        let mut t_out = Mat::zeros(4, 1);
+        t.apply(t_out.as_mut(), y.as_ref(), Par::Seq).unwrap();
+        assert_eq!(t_out, aty);
+    }
+}
+
+#[test]
+fn centered_equals_explicit_centering() {
+    let (csr, dense) = sample_csr();
+    let centered = Centered::new(csr, Par::Seq).unwrap();
+    let mut explicit = dense.clone();
+    for j in 0..4 {
+        let mean: f64 = dense.col(j).iter().sum::<f64>() / 5.0;
+        assert!((centered.means()[j] - mean).abs() < 1e-15);
+        for i in 0..5 {
+            explicit[(i, j)] -= mean;
+        }
+    }
+    assert_close(&to_dense(&centered, Par::Seq).unwrap(), &explicit, 1e-13);
+    let fro: f64 = explicit.norm_l2().powi(2);
+    assert!((centered.frobenius_norm_sq().unwrap() - fro).abs() < 1e-12 * fro);
+}
+
+#[test]
+fn scaled_and_norms_agree_with_dense() {
+    let (csr, dense) = sample_csr();
+    let scaled = ColumnScaled::new(csr.clone(), vec![2.0, 0.0, 1.0, -0.5]).unwrap();
+    let explicit = Mat::<f64>::from_fn(5, 4, |i, j| dense[(i, j)] * [2.0, 0.0, 1.0, -0.5][j]);
+    assert_close(&to_dense(&scaled, Par::Seq).unwrap(), &explicit, 1e-14);
+    let d = DenseOp::new(dense.as_ref());
+    assert_eq!(csr.column_norms_sq(), d.column_norms_sq());
+    assert_eq!(csr.row_norms_sq(), d.row_norms_sq());
+    assert_eq!(csr.transpose().transpose(), csr);
+}
+
+#[test]
+fn shape_mismatch_is_an_error_not_a_panic() {
+    let (csr, _) = sample_csr();
+    let x = Mat::<f64>::zeros(3, 1);
+    let mut out = Mat::<f64>::zeros(5, 1);
+    assert!(matches!(csr.apply(out.as_mut(), x.as_ref(), Par::Seq), Err(OpError::ShapeMismatch { .. })));
+}
+
+/// Large enough to use several scatter blocks: the result must not depend on the thread count.
+#[test]
+fn sparse_transpose_product_is_bit_identical_across_thread_counts() {
+    let (m, n) = (60_000, 3_000);
+    let mut rows = Vec::new();
+    let mut cols = Vec::new();
+    let mut vals = Vec::new();
+    let mut state = 12345u64;
+    for i in 0..m {
+        for _ in 0..12 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            rows.push(i);
+            cols.push((state >> 33) as usize % n);
+            vals.push(((state >> 11) % 1000) as f64 / 997.0 - 0.5);
+        }
+    }
+    let csr = CsrMatrix::from_triplets(m, n, &rows, &cols, &vals, DuplicatePolicy::Sum).unwrap();
+    assert!(csr.transpose_block_count() > 1);
+    let y = Mat::<f64>::from_fn(m, 3, |i, j| ((i * 31 + j * 17) % 101) as f64 / 50.0 - 1.0);
+    let mut seq = Mat::zeros(n, 3);
+    let mut par = Mat::zeros(n, 3);
+    csr.apply_transpose(seq.as_mut(), y.as_ref(), Par::Seq).unwrap();
+    csr.apply_transpose(par.as_mut(), y.as_ref(), Par::rayon(2)).unwrap();
+    assert_eq!(seq, par);
+}
