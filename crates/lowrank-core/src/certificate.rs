@@ -3,11 +3,11 @@
 //! Every figure is computed from the operator and the returned factors, so it holds whatever
 //! algorithm produced them. Residuals are relative to `σ₁`.
 
-use faer::prelude::{Reborrow, ReborrowMut};
 use crate::op::LinearOperator;
 use crate::svd::Svd;
 use crate::SvdError;
 use faer::linalg::matmul::matmul;
+use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{Accum, Mat, MatRef, Par};
 
 /// How the reconstruction error was computed.
@@ -53,8 +53,14 @@ const DIRECT_ERROR_MAX_ENTRIES: usize = 400_000_000;
 ///
 /// Costs one product with `A` and one with `Aᵀ` on blocks of `k` vectors, plus `O(mnk)` for the
 /// direct error of dense input.
-pub fn certify(op: &dyn LinearOperator, svd: &Svd, par: Par) -> Result<Option<Certificate>, SvdError> {
-    let (Some(u), Some(v)) = (&svd.u, &svd.v) else { return Ok(None) };
+pub fn certify(
+    op: &dyn LinearOperator,
+    svd: &Svd,
+    par: Par,
+) -> Result<Option<Certificate>, SvdError> {
+    let (Some(u), Some(v)) = (&svd.u, &svd.v) else {
+        return Ok(None);
+    };
     let (m, n) = (op.nrows(), op.ncols());
     let k = svd.s.len();
     let fro_sq = match op.frobenius_norm_sq() {
@@ -73,25 +79,43 @@ pub fn certify(op: &dyn LinearOperator, svd: &Svd, par: Par) -> Result<Option<Ce
     op.apply_transpose(atu.as_mut(), u.as_ref(), par)?;
     let col_residual = |prod: &Mat<f64>, basis: &Mat<f64>, i: usize| -> f64 {
         let s = svd.s[i];
-        prod.col(i).iter().zip(basis.col(i).iter()).map(|(p, b)| (p - s * b).powi(2)).sum::<f64>().sqrt()
+        prod.col(i)
+            .iter()
+            .zip(basis.col(i).iter())
+            .map(|(p, b)| (p - s * b).powi(2))
+            .sum::<f64>()
+            .sqrt()
             * scale
     };
     let residual_av: Vec<f64> = (0..k).map(|i| col_residual(&av, u, i)).collect();
     let residual_atu: Vec<f64> = (0..k).map(|i| col_residual(&atu, v, i)).collect();
-    let max_residual = residual_av.iter().chain(&residual_atu).fold(0.0f64, |a, &b| a.max(b));
+    let max_residual = residual_av
+        .iter()
+        .chain(&residual_atu)
+        .fold(0.0f64, |a, &b| a.max(b));
 
     let gram_u = gram(u.as_ref(), par);
     let gram_v = gram(v.as_ref(), par);
     let energy: f64 = svd.s.iter().map(|s| s * s).sum();
 
     let (relative_error, floor, method) = match op.as_dense() {
-        Some(a) if m.saturating_mul(n) <= DIRECT_ERROR_MAX_ENTRIES => {
-            (direct_error(a, svd, u, v, par) / fro_sq.sqrt().max(f64::MIN_POSITIVE), 0.0, ErrorMethod::Direct)
-        }
+        Some(a) if m.saturating_mul(n) <= DIRECT_ERROR_MAX_ENTRIES => (
+            direct_error(a, svd, u, v, par) / fro_sq.sqrt().max(f64::MIN_POSITIVE),
+            0.0,
+            ErrorMethod::Direct,
+        ),
         _ => {
             // ‖A − UΣVᵀ‖² = ‖A‖² − 2 Σ σᵢ uᵢᵀAvᵢ + Σᵢⱼ σᵢσⱼ (UᵀU)ᵢⱼ (VᵀV)ᵢⱼ.
-            let cross: f64 =
-                (0..k).map(|i| svd.s[i] * u.col(i).iter().zip(av.col(i).iter()).map(|(a, b)| a * b).sum::<f64>()).sum();
+            let cross: f64 = (0..k)
+                .map(|i| {
+                    svd.s[i]
+                        * u.col(i)
+                            .iter()
+                            .zip(av.col(i).iter())
+                            .map(|(a, b)| a * b)
+                            .sum::<f64>()
+                })
+                .sum();
             let mut recon = 0.0;
             for i in 0..k {
                 for j in 0..k {
@@ -100,7 +124,11 @@ pub fn certify(op: &dyn LinearOperator, svd: &Svd, par: Par) -> Result<Option<Ce
             }
             let err_sq = fro_sq - 2.0 * cross + recon;
             let floor_sq = 8.0 * f64::EPSILON * (k as f64 + 1.0);
-            let rel = if fro_sq > 0.0 { (err_sq / fro_sq).max(0.0).sqrt() } else { 0.0 };
+            let rel = if fro_sq > 0.0 {
+                (err_sq / fro_sq).max(0.0).sqrt()
+            } else {
+                0.0
+            };
             (rel, floor_sq.sqrt(), ErrorMethod::GramIdentity)
         }
     };
@@ -149,7 +177,14 @@ fn direct_error(a: MatRef<'_, f64>, svd: &Svd, u: &Mat<f64>, v: &Mat<f64>, par: 
         let rows = block.min(m - r0);
         let mut t = tmp.as_mut().subrows_mut(0, rows);
         t.copy_from(a.subrows(r0, rows));
-        matmul(t.rb_mut(), Accum::Add, us.as_ref().subrows(r0, rows), v.transpose(), -1.0, par);
+        matmul(
+            t.rb_mut(),
+            Accum::Add,
+            us.as_ref().subrows(r0, rows),
+            v.transpose(),
+            -1.0,
+            par,
+        );
         for j in 0..n {
             total += t.rb().col(j).iter().map(|x| x * x).sum::<f64>();
         }

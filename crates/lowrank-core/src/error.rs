@@ -17,7 +17,9 @@ pub enum SvdError {
         expected: String,
     },
     /// The requested rank exceeds `min(m, n)`.
-    #[error("rank {requested} is larger than min(rows, columns) = {max} of the {nrows}x{ncols} matrix")]
+    #[error(
+        "rank {requested} is larger than min(rows, columns) = {max} of the {nrows}x{ncols} matrix"
+    )]
     RankTooLarge {
         /// Requested rank.
         requested: usize,
@@ -64,7 +66,9 @@ pub enum SvdError {
     #[error("the dense SVD kernel did not converge (does the matrix contain NaN or Inf?)")]
     DenseKernel,
     /// A non-finite value appeared during the computation.
-    #[error("a non-finite value appeared during {phase}; the input may contain NaN/Inf or overflow")]
+    #[error(
+        "a non-finite value appeared during {phase}; the input may contain NaN/Inf or overflow"
+    )]
     NonFinite {
         /// Where it appeared.
         phase: &'static str,

@@ -4,14 +4,22 @@
 use faer::{Mat, Par};
 use lowrank_core::certificate::certify;
 use lowrank_core::op::{to_dense, Centered, CsrMatrix, DenseOp, DuplicatePolicy, LinearOperator};
-use lowrank_core::svd::{compute, Method, PowerIterations, RangeFinder, RankSpec, SvdParams, Vectors};
+use lowrank_core::svd::{
+    compute, Method, PowerIterations, RangeFinder, RankSpec, SvdParams, Vectors,
+};
 use lowrank_core::{NoObserver, SvdError};
 use lowrank_testkit::{max_sigma_error, planted, spectra, subspace_distance};
 
 const EPS: f64 = f64::EPSILON;
 
 fn params(method: Method, k: usize) -> SvdParams {
-    SvdParams { method, rank: RankSpec::Fixed(k), seed: 7, par: Par::Seq, ..SvdParams::default() }
+    SvdParams {
+        method,
+        rank: RankSpec::Fixed(k),
+        seed: 7,
+        par: Par::Seq,
+        ..SvdParams::default()
+    }
 }
 
 fn run(op: &dyn LinearOperator, p: &SvdParams) -> lowrank_core::svd::SvdOutput {
@@ -37,12 +45,22 @@ fn sparse_of(a: &Mat<f64>) -> CsrMatrix {
 /// algorithm: backward-stable exact SVD gives |σ̃ − σ| ≤ c·ε·max(m,n)·σ₁; an iterative result
 /// whose certificate reports residual r has each σ̃ within r·σ₁ of a true σ (Weyl), and the
 /// Lanczos tolerance bounds r.
-fn check_against_planted(op: &dyn LinearOperator, s_true: &[f64], u_true: &Mat<f64>, method: Method, k: usize) {
+fn check_against_planted(
+    op: &dyn LinearOperator,
+    s_true: &[f64],
+    u_true: &Mat<f64>,
+    method: Method,
+    k: usize,
+) {
     let (m, n) = (op.nrows(), op.ncols());
     let out = run(op, &params(method, k));
     let svd = &out.svd;
     assert_eq!(svd.s.len(), k);
-    assert!(svd.s.windows(2).all(|w| w[0] >= w[1]), "σ not descending: {:?}", svd.s);
+    assert!(
+        svd.s.windows(2).all(|w| w[0] >= w[1]),
+        "σ not descending: {:?}",
+        svd.s
+    );
     let cert = certify(op, svd, Par::Seq).unwrap().unwrap();
     let sigma1 = s_true[0];
     let tol = match out.info.method {
@@ -53,13 +71,29 @@ fn check_against_planted(op: &dyn LinearOperator, s_true: &[f64], u_true: &Mat<f
     // Certificates are true bounds: each σ̃ᵢ lies within its residual of some true σ.
     for (i, &s) in svd.s.iter().enumerate() {
         let r = cert.residual_av[i].max(cert.residual_atu[i]) * sigma1;
-        let nearest = s_true.iter().chain(std::iter::once(&0.0)).map(|t| (t - s).abs()).fold(f64::INFINITY, f64::min);
-        assert!(nearest <= r * (1.0 + 1e-8) + 16.0 * EPS * sigma1 * (m.max(n) as f64).sqrt(),
-            "{}: σ̃{i} = {s} is {nearest:e} from the spectrum but its residual is {r:e}", method.name());
+        let nearest = s_true
+            .iter()
+            .chain(std::iter::once(&0.0))
+            .map(|t| (t - s).abs())
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            nearest <= r * (1.0 + 1e-8) + 16.0 * EPS * sigma1 * (m.max(n) as f64).sqrt(),
+            "{}: σ̃{i} = {s} is {nearest:e} from the spectrum but its residual is {r:e}",
+            method.name()
+        );
     }
     let err = max_sigma_error(&svd.s, s_true);
-    assert!(err <= tol, "{} on {}: σ error {err:e} > {tol:e}", method.name(), op.describe());
-    assert!(cert.max_residual <= tol.max(1e-10) * 10.0, "residual {:e}", cert.max_residual);
+    assert!(
+        err <= tol,
+        "{} on {}: σ error {err:e} > {tol:e}",
+        method.name(),
+        op.describe()
+    );
+    assert!(
+        cert.max_residual <= tol.max(1e-10) * 10.0,
+        "residual {:e}",
+        cert.max_residual
+    );
     assert!(cert.orthogonality_loss_u < 1e-10 && cert.orthogonality_loss_v < 1e-10);
     // Leading singular subspace (where the gap allows it) matches the planted one.
     let gap_k = (1..k).rev().find(|&j| s_true[j - 1] > 1.5 * s_true[j]);
@@ -99,9 +133,18 @@ fn one_row_and_one_column() {
     for (m, n) in [(1, 40), (40, 1), (1, 1)] {
         let a = Mat::<f64>::from_fn(m, n, |i, j| (i + 2 * j) as f64 - 3.5);
         let norm = a.norm_l2();
-        for method in [Method::Exact, Method::Randomized, Method::Lanczos, Method::Auto] {
+        for method in [
+            Method::Exact,
+            Method::Randomized,
+            Method::Lanczos,
+            Method::Auto,
+        ] {
             let out = run(&DenseOp::new(a.as_ref()), &params(method, 1));
-            assert!((out.svd.s[0] - norm).abs() <= 8.0 * EPS * norm, "{m}x{n} {}", method.name());
+            assert!(
+                (out.svd.s[0] - norm).abs() <= 8.0 * EPS * norm,
+                "{m}x{n} {}",
+                method.name()
+            );
         }
     }
 }
@@ -115,11 +158,17 @@ fn truncated_methods_match_exact_svd_on_a_noisy_matrix() {
     let a = &signal + &noise * faer::Scale(1e-3);
     let exact = run(&DenseOp::new(a.as_ref()), &params(Method::Exact, k));
     for method in [Method::Randomized, Method::Lanczos] {
-        for op in [&DenseOp::new(a.as_ref()) as &dyn LinearOperator, &sparse_of(&a)] {
+        for op in [
+            &DenseOp::new(a.as_ref()) as &dyn LinearOperator,
+            &sparse_of(&a),
+        ] {
             let out = run(op, &params(method, k));
             let err = max_sigma_error(&out.svd.s, &exact.svd.s);
             assert!(err < 1e-9, "{}: {err:e}", method.name());
-            let d = subspace_distance(out.svd.v.as_ref().unwrap().as_ref(), exact.svd.v.as_ref().unwrap().as_ref());
+            let d = subspace_distance(
+                out.svd.v.as_ref().unwrap().as_ref(),
+                exact.svd.v.as_ref().unwrap().as_ref(),
+            );
             assert!(d < 1e-6, "{}: right subspace distance {d:e}", method.name());
         }
     }
@@ -129,8 +178,16 @@ fn truncated_methods_match_exact_svd_on_a_noisy_matrix() {
 fn block_krylov_and_fixed_power_iterations() {
     let (a, _, _) = planted(500, 300, &spectra::geometric(100, 1.0, 10.0), 9);
     let exact = run(&DenseOp::new(a.as_ref()), &params(Method::Exact, 20));
-    for (finder, iters) in [(RangeFinder::BlockKrylov, PowerIterations::Fixed(4)), (RangeFinder::Subspace, PowerIterations::Fixed(6)), (RangeFinder::BlockKrylov, PowerIterations::Auto { max: 20 })] {
-        let p = SvdParams { range_finder: finder, power_iterations: iters, ..params(Method::Randomized, 20) };
+    for (finder, iters) in [
+        (RangeFinder::BlockKrylov, PowerIterations::Fixed(4)),
+        (RangeFinder::Subspace, PowerIterations::Fixed(6)),
+        (RangeFinder::BlockKrylov, PowerIterations::Auto { max: 20 }),
+    ] {
+        let p = SvdParams {
+            range_finder: finder,
+            power_iterations: iters,
+            ..params(Method::Randomized, 20)
+        };
         let out = run(&DenseOp::new(a.as_ref()), &p);
         let err = max_sigma_error(&out.svd.s, &exact.svd.s);
         assert!(err < 1e-8, "{finder:?} {iters:?}: {err:e}");
@@ -140,14 +197,20 @@ fn block_krylov_and_fixed_power_iterations() {
 #[test]
 fn sparse_equals_dense_and_centered_equals_explicit() {
     let (a, _, _) = planted(300, 100, &spectra::geometric(50, 4.0, 5.0), 11);
-    let shifted = Mat::<f64>::from_fn(300, 100, |i, j| a[(i, j)] + if (i + j) % 7 == 0 { 3.0 } else { 0.0 });
+    let shifted = Mat::<f64>::from_fn(300, 100, |i, j| {
+        a[(i, j)] + if (i + j) % 7 == 0 { 3.0 } else { 0.0 }
+    });
     let sparse = sparse_of(&shifted);
     let centered = Centered::new(&sparse, Par::Seq).unwrap();
     let explicit = to_dense(&centered, Par::Seq).unwrap();
     for method in [Method::Exact, Method::Lanczos, Method::Randomized] {
         let implicit = run(&centered, &params(method, 8));
         let direct = run(&DenseOp::new(explicit.as_ref()), &params(method, 8));
-        assert!(max_sigma_error(&implicit.svd.s, &direct.svd.s) < 1e-10, "{}", method.name());
+        assert!(
+            max_sigma_error(&implicit.svd.s, &direct.svd.s) < 1e-10,
+            "{}",
+            method.name()
+        );
     }
 }
 
@@ -159,26 +222,50 @@ fn same_seed_same_bits_whatever_the_parallelism() {
         for op in [&DenseOp::new(a.as_ref()) as &dyn LinearOperator, &sparse] {
             let seq = run(op, &params(method, 12));
             let again = run(op, &params(method, 12));
-            let par = run(op, &SvdParams { par: Par::rayon(2), ..params(method, 12) });
+            let par = run(
+                op,
+                &SvdParams {
+                    par: Par::rayon(2),
+                    ..params(method, 12)
+                },
+            );
             assert_eq!(seq.svd.s, again.svd.s);
             assert_eq!(seq.svd.u, again.svd.u);
             assert_eq!(seq.svd.v, again.svd.v);
             if method == Method::Exact {
                 // faer's parallel dense SVD splits work by thread count: the exact method is
                 // reproducible for a given thread count only (documented in the README).
-                let par_again = run(op, &SvdParams { par: Par::rayon(2), ..params(method, 12) });
+                let par_again = run(
+                    op,
+                    &SvdParams {
+                        par: Par::rayon(2),
+                        ..params(method, 12)
+                    },
+                );
                 assert_eq!(par.svd.s, par_again.svd.s);
                 assert_eq!(par.svd.u, par_again.svd.u);
                 continue;
             }
-            assert_eq!(seq.svd.s, par.svd.s, "{} on {}: thread count changed σ", method.name(), op.describe());
+            assert_eq!(
+                seq.svd.s,
+                par.svd.s,
+                "{} on {}: thread count changed σ",
+                method.name(),
+                op.describe()
+            );
             assert_eq!(seq.svd.u, par.svd.u);
             assert_eq!(seq.svd.v, par.svd.v);
         }
     }
     // Another seed gives another (equally good) random start.
     let p1 = run(&sparse, &params(Method::Randomized, 12));
-    let p2 = run(&sparse, &SvdParams { seed: 8, ..params(Method::Randomized, 12) });
+    let p2 = run(
+        &sparse,
+        &SvdParams {
+            seed: 8,
+            ..params(Method::Randomized, 12)
+        },
+    );
     assert_ne!(p1.svd.u, p2.svd.u);
 }
 
@@ -209,43 +296,102 @@ fn rank_by_energy_and_by_tolerance() {
     let sparse = sparse_of(&a);
     let expect_energy = |f: f64| {
         let mut acc = 0.0;
-        s.iter().position(|x| { acc += x * x; acc >= f * total }).unwrap() + 1
+        s.iter()
+            .position(|x| {
+                acc += x * x;
+                acc >= f * total
+            })
+            .unwrap()
+            + 1
     };
     let expect_tol = |t: f64| {
-        (1..=s.len()).find(|&k| s[k..].iter().map(|x| x * x).sum::<f64>() <= t * t * total).unwrap()
+        (1..=s.len())
+            .find(|&k| s[k..].iter().map(|x| x * x).sum::<f64>() <= t * t * total)
+            .unwrap()
     };
     for method in [Method::Exact, Method::Randomized, Method::Lanczos] {
         for op in [&DenseOp::new(a.as_ref()) as &dyn LinearOperator, &sparse] {
             for f in [0.5, 0.9, 0.999] {
-                let p = SvdParams { rank: RankSpec::Energy { fraction: f, max_rank: 100 }, ..params(method, 1) };
+                let p = SvdParams {
+                    rank: RankSpec::Energy {
+                        fraction: f,
+                        max_rank: 100,
+                    },
+                    ..params(method, 1)
+                };
                 let out = run(op, &p);
-                assert_eq!(out.svd.s.len(), expect_energy(f), "{} energy {f}", method.name());
+                assert_eq!(
+                    out.svd.s.len(),
+                    expect_energy(f),
+                    "{} energy {f}",
+                    method.name()
+                );
             }
             for t in [0.3, 0.05, 1e-3] {
-                let p = SvdParams { rank: RankSpec::Tolerance { rel_error: t, max_rank: 100 }, ..params(method, 1) };
+                let p = SvdParams {
+                    rank: RankSpec::Tolerance {
+                        rel_error: t,
+                        max_rank: 100,
+                    },
+                    ..params(method, 1)
+                };
                 let out = run(op, &p);
                 assert_eq!(out.svd.s.len(), expect_tol(t), "{} tol {t}", method.name());
                 let cert = certify(op, &out.svd, Par::Seq).unwrap().unwrap();
-                assert!(cert.relative_error <= t * (1.0 + 1e-6), "error {} > {t}", cert.relative_error);
+                assert!(
+                    cert.relative_error <= t * (1.0 + 1e-6),
+                    "error {} > {t}",
+                    cert.relative_error
+                );
             }
         }
     }
     // A target beyond --max-rank returns max-rank with a note.
-    let p = SvdParams { rank: RankSpec::Energy { fraction: 0.999999, max_rank: 5 }, ..params(Method::Lanczos, 1) };
+    let p = SvdParams {
+        rank: RankSpec::Energy {
+            fraction: 0.999999,
+            max_rank: 5,
+        },
+        ..params(Method::Lanczos, 1)
+    };
     let out = run(&sparse, &p);
     assert_eq!(out.svd.s.len(), 5);
-    assert!(out.info.notes.iter().any(|n| n.contains("not reached")), "{:?}", out.info.notes);
+    assert!(
+        out.info.notes.iter().any(|n| n.contains("not reached")),
+        "{:?}",
+        out.info.notes
+    );
 }
 
 #[test]
 fn impossible_ranks_and_empty_input_are_errors() {
     let a = Mat::<f64>::from_fn(10, 4, |i, j| (i * j) as f64);
     let op = DenseOp::new(a.as_ref());
-    assert!(matches!(compute(&op, &params(Method::Exact, 0), &mut NoObserver), Err(SvdError::InvalidParameter { name: "rank", .. })));
-    assert!(matches!(compute(&op, &params(Method::Lanczos, 5), &mut NoObserver), Err(SvdError::RankTooLarge { requested: 5, max: 4, .. })));
+    assert!(matches!(
+        compute(&op, &params(Method::Exact, 0), &mut NoObserver),
+        Err(SvdError::InvalidParameter { name: "rank", .. })
+    ));
+    assert!(matches!(
+        compute(&op, &params(Method::Lanczos, 5), &mut NoObserver),
+        Err(SvdError::RankTooLarge {
+            requested: 5,
+            max: 4,
+            ..
+        })
+    ));
     let empty = Mat::<f64>::zeros(0, 3);
-    assert!(matches!(compute(&DenseOp::new(empty.as_ref()), &params(Method::Auto, 1), &mut NoObserver), Err(SvdError::EmptyMatrix { .. })));
-    let p = SvdParams { memory_limit: Some(1000), ..params(Method::Exact, 2) };
+    assert!(matches!(
+        compute(
+            &DenseOp::new(empty.as_ref()),
+            &params(Method::Auto, 1),
+            &mut NoObserver
+        ),
+        Err(SvdError::EmptyMatrix { .. })
+    ));
+    let p = SvdParams {
+        memory_limit: Some(1000),
+        ..params(Method::Exact, 2)
+    };
     let err = compute(&op, &p, &mut NoObserver).unwrap_err();
     assert!(matches!(err, SvdError::WouldExceedMemory { .. }), "{err}");
     assert!(err.to_string().contains("above the limit"), "{err}");
@@ -256,14 +402,21 @@ fn truncated_method_near_full_rank_switches_to_exact() {
     let (a, _, _) = planted(60, 40, &spectra::geometric(40, 1.0, 10.0), 6);
     let out = run(&DenseOp::new(a.as_ref()), &params(Method::Randomized, 35));
     assert_eq!(out.info.method, Method::Exact);
-    assert!(out.info.notes.iter().any(|n| n.contains("switched from randomized to exact")));
+    assert!(out
+        .info
+        .notes
+        .iter()
+        .any(|n| n.contains("switched from randomized to exact")));
 }
 
 #[test]
 fn values_only_matches_full() {
     let (a, _, _) = planted(150, 90, &spectra::geometric(60, 2.0, 9.0), 12);
     let full = run(&DenseOp::new(a.as_ref()), &params(Method::Exact, 30));
-    let p = SvdParams { vectors: Vectors::None, ..params(Method::Exact, 30) };
+    let p = SvdParams {
+        vectors: Vectors::None,
+        ..params(Method::Exact, 30)
+    };
     let values = run(&DenseOp::new(a.as_ref()), &p);
     assert!(values.svd.u.is_none() && values.svd.v.is_none());
     assert!(max_sigma_error(&values.svd.s, &full.svd.s) < 1e-13);

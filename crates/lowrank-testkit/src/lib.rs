@@ -63,14 +63,23 @@ pub mod spectra {
         if r == 1 {
             return vec![1.0];
         }
-        (0..r).map(|i| cond.powf(-(i as f64) / (r as f64 - 1.0))).collect()
+        (0..r)
+            .map(|i| cond.powf(-(i as f64) / (r as f64 - 1.0)))
+            .collect()
     }
 }
 
 /// Largest relative error `|σᵢ − σ*ᵢ| / σ*₁` over the common prefix.
 pub fn max_sigma_error(s: &[f64], reference: &[f64]) -> f64 {
-    let top = reference.first().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
-    s.iter().zip(reference).map(|(a, b)| (a - b).abs() / top).fold(0.0, f64::max)
+    let top = reference
+        .first()
+        .copied()
+        .unwrap_or(1.0)
+        .max(f64::MIN_POSITIVE);
+    s.iter()
+        .zip(reference)
+        .map(|(a, b)| (a - b).abs() / top)
+        .fold(0.0, f64::max)
 }
 
 /// `‖sin Θ‖₂` between the column spaces of two orthonormal bases of equal width:
@@ -84,5 +93,7 @@ pub fn subspace_distance(x: faer::MatRef<'_, f64>, y: faer::MatRef<'_, f64>) -> 
 
 /// Path of a file in the repository's `testdata/` folder.
 pub fn testdata(rel: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(rel)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel)
 }

@@ -1,5 +1,5 @@
-use faer::prelude::ReborrowMut;
 use super::{check_apply, LinearOperator, OpError, StorageKind};
+use faer::prelude::ReborrowMut;
 use faer::{Mat, MatMut, MatRef, Par};
 
 /// `A − 1·μᵀ`: `A` with its column means subtracted, without ever forming the centred matrix.
@@ -51,11 +51,21 @@ impl<O: LinearOperator> LinearOperator for Centered<O> {
     fn ncols(&self) -> usize {
         self.inner.ncols()
     }
-    fn apply(&self, mut out: MatMut<'_, f64>, rhs: MatRef<'_, f64>, par: Par) -> Result<(), OpError> {
+    fn apply(
+        &self,
+        mut out: MatMut<'_, f64>,
+        rhs: MatRef<'_, f64>,
+        par: Par,
+    ) -> Result<(), OpError> {
         check_apply(self, &out, rhs, false)?;
         self.inner.apply(out.rb_mut(), rhs, par)?;
         for c in 0..rhs.ncols() {
-            let shift: f64 = self.means.iter().zip(rhs.col(c).iter()).map(|(m, x)| m * x).sum();
+            let shift: f64 = self
+                .means
+                .iter()
+                .zip(rhs.col(c).iter())
+                .map(|(m, x)| m * x)
+                .sum();
             for o in out.rb_mut().col_mut(c).iter_mut() {
                 *o -= shift;
             }
@@ -82,7 +92,13 @@ impl<O: LinearOperator> LinearOperator for Centered<O> {
         // ‖a_j − μ_j·1‖² = ‖a_j‖² − m·μ_j²; clamp the rounding of a (near-)constant column.
         let m = self.inner.nrows() as f64;
         let norms = self.inner.column_norms_sq()?;
-        Some(norms.iter().zip(&self.means).map(|(s, mu)| (s - m * mu * mu).max(0.0)).collect())
+        Some(
+            norms
+                .iter()
+                .zip(&self.means)
+                .map(|(s, mu)| (s - m * mu * mu).max(0.0))
+                .collect(),
+        )
     }
     fn storage_bytes(&self) -> usize {
         self.inner.storage_bytes() + self.means.len() * 8

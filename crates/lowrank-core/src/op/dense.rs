@@ -38,7 +38,11 @@ impl LinearOperator for DenseOp<'_> {
         Ok(())
     }
     fn column_norms_sq(&self) -> Option<Vec<f64>> {
-        Some((0..self.a.ncols()).map(|j| sum_sq(self.a.col(j).iter().copied())).collect())
+        Some(
+            (0..self.a.ncols())
+                .map(|j| sum_sq(self.a.col(j).iter().copied()))
+                .collect(),
+        )
     }
     fn row_norms_sq(&self) -> Option<Vec<f64>> {
         let mut rows = vec![0.0; self.a.nrows()];
@@ -94,10 +98,19 @@ pub(crate) fn det_matmul(
     use rayon::prelude::*;
     if m >= 2 * MIN_ROW_BLOCK {
         let block = m.div_ceil(64).next_multiple_of(16).max(MIN_ROW_BLOCK);
-        out.par_row_chunks_mut(block).enumerate().for_each(|(i, chunk)| {
-            let rows = chunk.nrows();
-            matmul(chunk, Accum::Replace, lhs.subrows(i * block, rows), rhs, 1.0, Par::Seq);
-        });
+        out.par_row_chunks_mut(block)
+            .enumerate()
+            .for_each(|(i, chunk)| {
+                let rows = chunk.nrows();
+                matmul(
+                    chunk,
+                    Accum::Replace,
+                    lhs.subrows(i * block, rows),
+                    rhs,
+                    1.0,
+                    Par::Seq,
+                );
+            });
     } else if k >= 2 * INNER_BLOCK {
         let slices = k.div_ceil(INNER_BLOCK);
         let partials: Vec<faer::Mat<f64>> = (0..slices)
@@ -106,7 +119,14 @@ pub(crate) fn det_matmul(
                 let start = s * INNER_BLOCK;
                 let len = INNER_BLOCK.min(k - start);
                 let mut p = faer::Mat::<f64>::zeros(m, b);
-                matmul(p.as_mut(), Accum::Replace, lhs.subcols(start, len), rhs.subrows(start, len), 1.0, Par::Seq);
+                matmul(
+                    p.as_mut(),
+                    Accum::Replace,
+                    lhs.subcols(start, len),
+                    rhs.subrows(start, len),
+                    1.0,
+                    Par::Seq,
+                );
                 p
             })
             .collect();

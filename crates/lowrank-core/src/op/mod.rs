@@ -14,8 +14,8 @@ mod sparse;
 mod transpose;
 
 pub use centered::Centered;
-pub use dense::DenseOp;
 pub(crate) use dense::det_matmul;
+pub use dense::DenseOp;
 pub use scaled::ColumnScaled;
 pub use sparse::{CsrMatrix, DuplicatePolicy, SparseBuildError};
 pub use transpose::Transposed;
@@ -27,7 +27,9 @@ use faer::{Mat, MatMut, MatRef, Par};
 #[non_exhaustive]
 pub enum OpError {
     /// The block shapes passed to `apply` do not match the operator.
-    #[error("shape mismatch in {what}: expected {expected_rows}x{expected_cols}, got {rows}x{cols}")]
+    #[error(
+        "shape mismatch in {what}: expected {expected_rows}x{expected_cols}, got {rows}x{cols}"
+    )]
     ShapeMismatch {
         /// Which argument was wrong.
         what: &'static str,
@@ -74,6 +76,22 @@ pub trait LinearOperator: Send + Sync {
         rhs: MatRef<'_, f64>,
         par: Par,
     ) -> Result<(), OpError>;
+    /// `out = AᵀA · rhs` (`n × b`): the normal-equations operator of Lanczos on `AᵀA`.
+    /// The default makes two products; storage that can do it in one pass overrides it.
+    fn apply_gram(
+        &self,
+        out: MatMut<'_, f64>,
+        rhs: MatRef<'_, f64>,
+        par: Par,
+    ) -> Result<(), OpError> {
+        let mut tmp = Mat::<f64>::zeros(self.nrows(), rhs.ncols());
+        self.apply(tmp.as_mut(), rhs, par)?;
+        self.apply_transpose(out, tmp.as_ref(), par)
+    }
+    /// Whether [`apply_gram`](Self::apply_gram) costs one pass over the data instead of two.
+    fn has_fused_gram(&self) -> bool {
+        false
+    }
     /// Squared Euclidean norms of the columns, if cheap to compute.
     fn column_norms_sq(&self) -> Option<Vec<f64>> {
         None
@@ -132,8 +150,11 @@ pub(crate) fn check_apply(
     rhs: MatRef<'_, f64>,
     transpose: bool,
 ) -> Result<(), OpError> {
-    let (out_rows, rhs_rows) =
-        if transpose { (op.ncols(), op.nrows()) } else { (op.nrows(), op.ncols()) };
+    let (out_rows, rhs_rows) = if transpose {
+        (op.ncols(), op.nrows())
+    } else {
+        (op.nrows(), op.ncols())
+    };
     check_shapes("rhs", rhs, rhs_rows, rhs.ncols())?;
     if rhs.nrows() != rhs_rows {
         return Err(OpError::ShapeMismatch {

@@ -1,5 +1,5 @@
-use faer::prelude::ReborrowMut;
 use super::{check_apply, LinearOperator, OpError, StorageKind};
+use faer::prelude::ReborrowMut;
 use faer::{Mat, MatMut, MatRef, Par};
 
 /// `A·D`: every column `j` of `A` multiplied by `scales[j]` (unit-variance scaling for PCA, or
@@ -38,7 +38,9 @@ impl<O: LinearOperator> LinearOperator for ColumnScaled<O> {
     }
     fn apply(&self, out: MatMut<'_, f64>, rhs: MatRef<'_, f64>, par: Par) -> Result<(), OpError> {
         check_apply(self, &out, rhs, false)?;
-        let scaled = Mat::<f64>::from_fn(rhs.nrows(), rhs.ncols(), |i, j| self.scales[i] * rhs[(i, j)]);
+        let scaled = Mat::<f64>::from_fn(rhs.nrows(), rhs.ncols(), |i, j| {
+            self.scales[i] * rhs[(i, j)]
+        });
         self.inner.apply(out, scaled.as_ref(), par)
     }
     fn apply_transpose(
@@ -58,7 +60,13 @@ impl<O: LinearOperator> LinearOperator for ColumnScaled<O> {
     }
     fn column_norms_sq(&self) -> Option<Vec<f64>> {
         let norms = self.inner.column_norms_sq()?;
-        Some(norms.iter().zip(&self.scales).map(|(n, s)| n * s * s).collect())
+        Some(
+            norms
+                .iter()
+                .zip(&self.scales)
+                .map(|(n, s)| n * s * s)
+                .collect(),
+        )
     }
     fn storage_bytes(&self) -> usize {
         self.inner.storage_bytes() + self.scales.len() * 8

@@ -1,5 +1,5 @@
-use faer::prelude::{Reborrow, ReborrowMut};
 use super::{check_apply, LinearOperator, OpError, StorageKind};
+use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{MatMut, MatRef, Par};
 use rayon::prelude::*;
 
@@ -69,6 +69,8 @@ pub enum SparseBuildError {
     InvalidStructure(String),
 }
 
+/// Columns of `X` per pass of `A·X` (a panel of X rows stays in cache).
+const APPLY_PANEL: usize = 8;
 /// Target non-zeros per parallel block of `A·X`.
 const ROW_BLOCK_NNZ: usize = 1 << 15;
 /// Upper bound on the scatter blocks of `Aᵀ·X`; fixed by the shape, never by the thread count.
@@ -92,7 +94,11 @@ impl CsrMatrix {
         }
         let bad = |s: String| Err(SparseBuildError::InvalidStructure(s));
         if row_ptr.len() != nrows + 1 {
-            return bad(format!("row_ptr has {} entries, expected {}", row_ptr.len(), nrows + 1));
+            return bad(format!(
+                "row_ptr has {} entries, expected {}",
+                row_ptr.len(),
+                nrows + 1
+            ));
         }
         if row_ptr[0] != 0 || row_ptr[nrows] != col_idx.len() || col_idx.len() != values.len() {
             return bad("row_ptr does not span col_idx/values".into());
@@ -120,7 +126,13 @@ impl CsrMatrix {
                 }
             }
         }
-        Ok(Self { nrows, ncols, row_ptr, col_idx, values })
+        Ok(Self {
+            nrows,
+            ncols,
+            row_ptr,
+            col_idx,
+            values,
+        })
     }
 
     /// Builds from `(row, col, value)` triplets (0-based) in any order.
@@ -134,7 +146,10 @@ impl CsrMatrix {
         values: &[f64],
         duplicates: DuplicatePolicy,
     ) -> Result<Self, SparseBuildError> {
-        assert!(rows.len() == cols.len() && cols.len() == values.len(), "triplet arrays differ");
+        assert!(
+            rows.len() == cols.len() && cols.len() == values.len(),
+            "triplet arrays differ"
+        );
         if ncols > u32::MAX as usize {
             return Err(SparseBuildError::TooManyColumns { ncols });
         }
@@ -142,7 +157,13 @@ impl CsrMatrix {
         let mut row_ptr = vec![0usize; nrows + 1];
         for (entry, (&r, &c)) in rows.iter().zip(cols).enumerate() {
             if r >= nrows || c >= ncols {
-                return Err(SparseBuildError::OutOfBounds { entry, row: r, col: c, nrows, ncols });
+                return Err(SparseBuildError::OutOfBounds {
+                    entry,
+                    row: r,
+                    col: c,
+                    nrows,
+                    ncols,
+                });
             }
             row_ptr[r + 1] += 1;
         }
@@ -216,7 +237,13 @@ impl CsrMatrix {
         vals.truncate(write);
         col_idx.shrink_to_fit();
         vals.shrink_to_fit();
-        Ok(Self { nrows, ncols, row_ptr: out_ptr, col_idx, values: vals })
+        Ok(Self {
+            nrows,
+            ncols,
+            row_ptr: out_ptr,
+            col_idx,
+            values: vals,
+        })
     }
 
     /// Number of stored entries (explicit zeros included).
@@ -263,7 +290,13 @@ impl CsrMatrix {
                 next[j] += 1;
             }
         }
-        CsrMatrix { nrows: self.ncols, ncols: self.nrows, row_ptr: ptr, col_idx: cols, values: vals }
+        CsrMatrix {
+            nrows: self.ncols,
+            ncols: self.nrows,
+            row_ptr: ptr,
+            col_idx: cols,
+            values: vals,
+        }
     }
 
     /// Row blocks of about `target` non-zeros (at least one row each), as row ranges.
@@ -277,7 +310,9 @@ impl CsrMatrix {
                 self.nrows
             } else {
                 let target = nnz * b / count;
-                self.row_ptr.partition_point(|&p| p < target).clamp(start, self.nrows)
+                self.row_ptr
+                    .partition_point(|&p| p < target)
+                    .clamp(start, self.nrows)
             };
             if end > start || b == count {
                 blocks.push((start, end));
@@ -285,6 +320,124 @@ impl CsrMatrix {
             start = end;
         }
         blocks
+    }
+
+    fn rows_per_block(&self) -> usize {
+        (self.nrows * ROW_BLOCK_NNZ / self.nnz().max(1)).max(64)
+    }
+
+    /// `y = A·x` for one vector: a dot product per row, four partial sums for instruction-level
+    /// parallelism (a fixed order, so still deterministic).
+    fn spmv(&self, x: &[f64], par: Par) -> Vec<f64> {
+        let mut y = vec![0.0; self.nrows];
+        let rows_per_block = self.rows_per_block();
+        let kernel = |(blk, ys): (usize, &mut [f64])| {
+            let first = blk * rows_per_block;
+            for (local, yi) in ys.iter_mut().enumerate() {
+                *yi = self.row_dot(first + local, x);
+            }
+        };
+        if parallel(par) {
+            y.par_chunks_mut(rows_per_block)
+                .enumerate()
+                .for_each(kernel);
+        } else {
+            y.chunks_mut(rows_per_block).enumerate().for_each(kernel);
+        }
+        y
+    }
+
+    /// `Y = A·X` for a row-major panel of `pb` columns.
+    fn spmm_panel(&self, x: &[f64], pb: usize, par: Par) -> Vec<f64> {
+        let mut y = vec![0.0; self.nrows * pb];
+        let rows_per_block = self.rows_per_block();
+        let kernel = |(blk, ys): (usize, &mut [f64])| {
+            let first = blk * rows_per_block;
+            for (local, yrow) in ys.chunks_exact_mut(pb).enumerate() {
+                let i = first + local;
+                for p in self.row_ptr[i]..self.row_ptr[i + 1] {
+                    let v = self.values[p];
+                    let j = self.col_idx[p] as usize;
+                    for (acc, &xv) in yrow.iter_mut().zip(&x[j * pb..j * pb + pb]) {
+                        *acc += v * xv;
+                    }
+                }
+            }
+        };
+        if parallel(par) {
+            y.par_chunks_mut(rows_per_block * pb)
+                .enumerate()
+                .for_each(kernel);
+        } else {
+            y.chunks_mut(rows_per_block * pb)
+                .enumerate()
+                .for_each(kernel);
+        }
+        y
+    }
+
+    /// `Σᵢ coef(i)·aᵢ` over the rows `aᵢ` of A (an n-vector): each fixed row block scatters
+    /// into its own accumulator, and the accumulators are summed in block order, so the result
+    /// does not depend on the thread count. `coef` may itself read row `i` (the fused `AᵀA·x`).
+    fn scatter_reduce(&self, par: Par, coef: impl Fn(usize) -> f64 + Sync) -> Vec<f64> {
+        let n = self.ncols;
+        let blocks = self.row_blocks(self.transpose_block_count());
+        let scatter = |&(r0, r1): &(usize, usize)| {
+            let mut acc = vec![0.0; n];
+            for i in r0..r1 {
+                let c = coef(i);
+                if c == 0.0 {
+                    continue;
+                }
+                let (s, e) = (self.row_ptr[i], self.row_ptr[i + 1]);
+                for (&j, &v) in self.col_idx[s..e].iter().zip(&self.values[s..e]) {
+                    acc[j as usize] += v * c;
+                }
+            }
+            acc
+        };
+        let partials: Vec<Vec<f64>> = if parallel(par) {
+            blocks.par_iter().map(scatter).collect()
+        } else {
+            blocks.iter().map(scatter).collect()
+        };
+        let mut parts = partials.into_iter();
+        let mut total = parts.next().unwrap_or_else(|| vec![0.0; n]);
+        let rest: Vec<Vec<f64>> = parts.collect();
+        let reduce = |(idx, t): (usize, &mut [f64])| {
+            let off = idx * 4096;
+            for part in &rest {
+                for (a, &p) in t.iter_mut().zip(&part[off..]) {
+                    *a += p;
+                }
+            }
+        };
+        if parallel(par) {
+            total.par_chunks_mut(4096).enumerate().for_each(reduce);
+        } else {
+            total.chunks_mut(4096).enumerate().for_each(reduce);
+        }
+        total
+    }
+
+    /// Dot product of row `i` with `x`.
+    fn row_dot(&self, i: usize, x: &[f64]) -> f64 {
+        let (s, e) = (self.row_ptr[i], self.row_ptr[i + 1]);
+        let mut acc = [0.0f64; 4];
+        let cols = &self.col_idx[s..e];
+        let vals = &self.values[s..e];
+        let mut cc = cols.chunks_exact(4);
+        let mut vc = vals.chunks_exact(4);
+        for (c4, v4) in (&mut cc).zip(&mut vc) {
+            acc[0] += v4[0] * x[c4[0] as usize];
+            acc[1] += v4[1] * x[c4[1] as usize];
+            acc[2] += v4[2] * x[c4[2] as usize];
+            acc[3] += v4[3] * x[c4[3] as usize];
+        }
+        for (c, v) in cc.remainder().iter().zip(vc.remainder()) {
+            acc[0] += v * x[*c as usize];
+        }
+        (acc[0] + acc[1]) + (acc[2] + acc[3])
     }
 
     pub(crate) fn transpose_block_count(&self) -> usize {
@@ -325,35 +478,34 @@ impl LinearOperator for CsrMatrix {
         self.ncols
     }
 
-    fn apply(&self, out: MatMut<'_, f64>, rhs: MatRef<'_, f64>, par: Par) -> Result<(), OpError> {
+    fn apply(
+        &self,
+        mut out: MatMut<'_, f64>,
+        rhs: MatRef<'_, f64>,
+        par: Par,
+    ) -> Result<(), OpError> {
         check_apply(self, &out, rhs, false)?;
         let b = rhs.ncols();
         if b == 0 || self.nrows == 0 {
             return Ok(());
         }
-        let rows_per_block = (self.nrows * ROW_BLOCK_NNZ / self.nnz().max(1)).max(64);
-        let x = to_row_major(rhs);
-        let mut y = vec![0.0; self.nrows * b];
-        let kernel = |(blk, ys): (usize, &mut [f64])| {
-            let first = blk * rows_per_block;
-            for (local, yrow) in ys.chunks_exact_mut(b).enumerate() {
-                let i = first + local;
-                for p in self.row_ptr[i]..self.row_ptr[i + 1] {
-                    let v = self.values[p];
-                    let j = self.col_idx[p] as usize;
-                    let xrow = &x[j * b..j * b + b];
-                    for (acc, &xv) in yrow.iter_mut().zip(xrow) {
-                        *acc += v * xv;
-                    }
+        // Column panels keep the gathered rows of X in cache (8 doubles = one cache line).
+        let mut c0 = 0;
+        while c0 < b {
+            let pb = APPLY_PANEL.min(b - c0);
+            let panel = rhs.subcols(c0, pb);
+            if pb == 1 {
+                let x: Vec<f64> = panel.col(0).iter().copied().collect();
+                let y = self.spmv(&x, par);
+                for (o, v) in out.rb_mut().col_mut(c0).iter_mut().zip(&y) {
+                    *o = *v;
                 }
+            } else {
+                let y = self.spmm_panel(&to_row_major(panel), pb, par);
+                from_row_major(out.rb_mut().subcols_mut(c0, pb), &y);
             }
-        };
-        if parallel(par) {
-            y.par_chunks_mut(rows_per_block * b).enumerate().for_each(kernel);
-        } else {
-            y.chunks_mut(rows_per_block * b).enumerate().for_each(kernel);
+            c0 += pb;
         }
-        from_row_major(out, &y);
         Ok(())
     }
 
@@ -367,6 +519,14 @@ impl LinearOperator for CsrMatrix {
         let b = rhs.ncols();
         let n = self.ncols;
         if b == 0 || n == 0 {
+            return Ok(());
+        }
+        if b == 1 {
+            let y: Vec<f64> = rhs.col(0).iter().copied().collect();
+            let x = self.scatter_reduce(par, |i| y[i]);
+            for (o, v) in out.rb_mut().col_mut(0).iter_mut().zip(&x) {
+                *o = *v;
+            }
             return Ok(());
         }
         let blocks = self.row_blocks(self.transpose_block_count());
@@ -408,9 +568,15 @@ impl LinearOperator for CsrMatrix {
                 }
             };
             if parallel(par) {
-                total.par_chunks_mut(4096).enumerate().for_each(|(i, t)| reduce((t, i)));
+                total
+                    .par_chunks_mut(4096)
+                    .enumerate()
+                    .for_each(|(i, t)| reduce((t, i)));
             } else {
-                total.chunks_mut(4096).enumerate().for_each(|(i, t)| reduce((t, i)));
+                total
+                    .chunks_mut(4096)
+                    .enumerate()
+                    .for_each(|(i, t)| reduce((t, i)));
             }
             for c in 0..pb {
                 for (j, o) in out.rb_mut().col_mut(col0 + c).iter_mut().enumerate() {
@@ -422,6 +588,28 @@ impl LinearOperator for CsrMatrix {
         Ok(())
     }
 
+    /// `AᵀA·x` in one pass over the rows: `Σᵢ (aᵢ·x)·aᵢ`, reading each row once for both
+    /// products, which halves the memory traffic of a normal-equations step.
+    fn apply_gram(
+        &self,
+        mut out: MatMut<'_, f64>,
+        rhs: MatRef<'_, f64>,
+        par: Par,
+    ) -> Result<(), OpError> {
+        super::check_shapes("rhs", rhs, self.ncols, rhs.ncols())?;
+        super::check_shapes("out", out.rb(), self.ncols, rhs.ncols())?;
+        for c in 0..rhs.ncols() {
+            let x: Vec<f64> = rhs.col(c).iter().copied().collect();
+            let g = self.scatter_reduce(par, |i| self.row_dot(i, &x));
+            for (o, v) in out.rb_mut().col_mut(c).iter_mut().zip(&g) {
+                *o = *v;
+            }
+        }
+        Ok(())
+    }
+    fn has_fused_gram(&self) -> bool {
+        true
+    }
     fn column_norms_sq(&self) -> Option<Vec<f64>> {
         let mut out = vec![0.0; self.ncols];
         for (&j, &v) in self.col_idx.iter().zip(&self.values) {
@@ -432,7 +620,12 @@ impl LinearOperator for CsrMatrix {
     fn row_norms_sq(&self) -> Option<Vec<f64>> {
         Some(
             (0..self.nrows)
-                .map(|i| self.values[self.row_ptr[i]..self.row_ptr[i + 1]].iter().map(|v| v * v).sum())
+                .map(|i| {
+                    self.values[self.row_ptr[i]..self.row_ptr[i + 1]]
+                        .iter()
+                        .map(|v| v * v)
+                        .sum()
+                })
                 .collect(),
         )
     }
@@ -454,6 +647,11 @@ impl LinearOperator for CsrMatrix {
         self.nnz()
     }
     fn describe(&self) -> String {
-        format!("sparse CSR {}x{} ({} stored entries)", self.nrows, self.ncols, self.nnz())
+        format!(
+            "sparse CSR {}x{} ({} stored entries)",
+            self.nrows,
+            self.ncols,
+            self.nnz()
+        )
     }
 }

@@ -18,7 +18,12 @@ fn assert_close(a: &Mat<f64>, b: &Mat<f64>, tol: f64) {
     assert_eq!(a.shape(), b.shape());
     for j in 0..a.ncols() {
         for i in 0..a.nrows() {
-            assert!((a[(i, j)] - b[(i, j)]).abs() <= tol, "({i},{j}): {} vs {}", a[(i, j)], b[(i, j)]);
+            assert!(
+                (a[(i, j)] - b[(i, j)]).abs() <= tol,
+                "({i},{j}): {} vs {}",
+                a[(i, j)],
+                b[(i, j)]
+            );
         }
     }
 }
@@ -84,10 +89,25 @@ fn adjoint_identity_holds_for_every_operator() {
         let mut ax = Mat::zeros(5, 1);
         op.apply(ax.as_mut(), x.as_ref(), Par::Seq).unwrap();
         let mut aty = Mat::zeros(4, 1);
-        op.apply_transpose(aty.as_mut(), y.as_ref(), Par::Seq).unwrap();
-        let lhs: f64 = ax.col(0).iter().zip(y.col(0).iter()).map(|(a, b)| a * b).sum();
-        let rhs: f64 = x.col(0).iter().zip(aty.col(0).iter()).map(|(a, b)| a * b).sum();
-        assert!((lhs - rhs).abs() < 1e-12 * lhs.abs().max(1.0), "{}: {lhs} vs {rhs}", op.describe());
+        op.apply_transpose(aty.as_mut(), y.as_ref(), Par::Seq)
+            .unwrap();
+        let lhs: f64 = ax
+            .col(0)
+            .iter()
+            .zip(y.col(0).iter())
+            .map(|(a, b)| a * b)
+            .sum();
+        let rhs: f64 = x
+            .col(0)
+            .iter()
+            .zip(aty.col(0).iter())
+            .map(|(a, b)| a * b)
+            .sum();
+        assert!(
+            (lhs - rhs).abs() < 1e-12 * lhs.abs().max(1.0),
+            "{}: {lhs} vs {rhs}",
+            op.describe()
+        );
         // The transposed operator swaps the roles exactly.
         let t = Transposed::new(op.as_ref());
         let mut t_out = Mat::zeros(4, 1);
@@ -130,7 +150,10 @@ fn shape_mismatch_is_an_error_not_a_panic() {
     let (csr, _) = sample_csr();
     let x = Mat::<f64>::zeros(3, 1);
     let mut out = Mat::<f64>::zeros(5, 1);
-    assert!(matches!(csr.apply(out.as_mut(), x.as_ref(), Par::Seq), Err(OpError::ShapeMismatch { .. })));
+    assert!(matches!(
+        csr.apply(out.as_mut(), x.as_ref(), Par::Seq),
+        Err(OpError::ShapeMismatch { .. })
+    ));
 }
 
 /// Large enough to use several scatter blocks: the result must not depend on the thread count.
@@ -143,7 +166,9 @@ fn sparse_transpose_product_is_bit_identical_across_thread_counts() {
     let mut state = 12345u64;
     for i in 0..m {
         for _ in 0..12 {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             rows.push(i);
             cols.push((state >> 33) as usize % n);
             vals.push(((state >> 11) % 1000) as f64 / 997.0 - 0.5);
@@ -154,7 +179,9 @@ fn sparse_transpose_product_is_bit_identical_across_thread_counts() {
     let y = Mat::<f64>::from_fn(m, 3, |i, j| ((i * 31 + j * 17) % 101) as f64 / 50.0 - 1.0);
     let mut seq = Mat::zeros(n, 3);
     let mut par = Mat::zeros(n, 3);
-    csr.apply_transpose(seq.as_mut(), y.as_ref(), Par::Seq).unwrap();
-    csr.apply_transpose(par.as_mut(), y.as_ref(), Par::rayon(2)).unwrap();
+    csr.apply_transpose(seq.as_mut(), y.as_ref(), Par::Seq)
+        .unwrap();
+    csr.apply_transpose(par.as_mut(), y.as_ref(), Par::rayon(2))
+        .unwrap();
     assert_eq!(seq, par);
 }

@@ -62,50 +62,63 @@ impl<O: LinearOperator> LinearOperator for Transposed<O> {
     }
 }
 
-/// Operators behind references are operators too, so wrappers can borrow.
-impl<T: LinearOperator + ?Sized> LinearOperator for &T {
-    fn nrows(&self) -> usize {
-        (**self).nrows()
-    }
-    fn ncols(&self) -> usize {
-        (**self).ncols()
-    }
-    fn apply(&self, out: MatMut<'_, f64>, rhs: MatRef<'_, f64>, par: Par) -> Result<(), OpError> {
-        (**self).apply(out, rhs, par)
-    }
-    fn apply_transpose(
-        &self,
-        out: MatMut<'_, f64>,
-        rhs: MatRef<'_, f64>,
-        par: Par,
-    ) -> Result<(), OpError> {
-        (**self).apply_transpose(out, rhs, par)
-    }
-    fn column_norms_sq(&self) -> Option<Vec<f64>> {
-        (**self).column_norms_sq()
-    }
-    fn row_norms_sq(&self) -> Option<Vec<f64>> {
-        (**self).row_norms_sq()
-    }
-    fn frobenius_norm_sq(&self) -> Option<f64> {
-        (**self).frobenius_norm_sq()
-    }
-    fn storage_bytes(&self) -> usize {
-        (**self).storage_bytes()
-    }
-    fn workspace_bytes(&self, block_cols: usize) -> usize {
-        (**self).workspace_bytes(block_cols)
-    }
-    fn storage_kind(&self) -> StorageKind {
-        (**self).storage_kind()
-    }
-    fn stored_entries(&self) -> usize {
-        (**self).stored_entries()
-    }
-    fn as_dense(&self) -> Option<MatRef<'_, f64>> {
-        (**self).as_dense()
-    }
-    fn describe(&self) -> String {
-        (**self).describe()
-    }
+/// Operators behind references and boxes are operators too, so wrappers can borrow and
+/// commands can choose the operator at run time.
+macro_rules! forward_operator {
+    ($($ty:ty),*) => {$(
+        impl<T: LinearOperator + ?Sized> LinearOperator for $ty {
+            fn nrows(&self) -> usize {
+                (**self).nrows()
+            }
+            fn ncols(&self) -> usize {
+                (**self).ncols()
+            }
+            fn apply(&self, out: MatMut<'_, f64>, rhs: MatRef<'_, f64>, par: Par) -> Result<(), OpError> {
+                (**self).apply(out, rhs, par)
+            }
+            fn apply_transpose(
+                &self,
+                out: MatMut<'_, f64>,
+                rhs: MatRef<'_, f64>,
+                par: Par,
+            ) -> Result<(), OpError> {
+                (**self).apply_transpose(out, rhs, par)
+            }
+            fn apply_gram(&self, out: MatMut<'_, f64>, rhs: MatRef<'_, f64>, par: Par) -> Result<(), OpError> {
+                (**self).apply_gram(out, rhs, par)
+            }
+            fn has_fused_gram(&self) -> bool {
+                (**self).has_fused_gram()
+            }
+            fn column_norms_sq(&self) -> Option<Vec<f64>> {
+                (**self).column_norms_sq()
+            }
+            fn row_norms_sq(&self) -> Option<Vec<f64>> {
+                (**self).row_norms_sq()
+            }
+            fn frobenius_norm_sq(&self) -> Option<f64> {
+                (**self).frobenius_norm_sq()
+            }
+            fn storage_bytes(&self) -> usize {
+                (**self).storage_bytes()
+            }
+            fn workspace_bytes(&self, block_cols: usize) -> usize {
+                (**self).workspace_bytes(block_cols)
+            }
+            fn storage_kind(&self) -> StorageKind {
+                (**self).storage_kind()
+            }
+            fn stored_entries(&self) -> usize {
+                (**self).stored_entries()
+            }
+            fn as_dense(&self) -> Option<MatRef<'_, f64>> {
+                (**self).as_dense()
+            }
+            fn describe(&self) -> String {
+                (**self).describe()
+            }
+        }
+    )*};
 }
+
+forward_operator!(&T, Box<T>);

@@ -12,8 +12,8 @@ use super::{PhaseClock, Solved, SvdParams, Vectors};
 use crate::op::{to_dense, LinearOperator};
 use crate::{Observer, Progress, SvdError};
 use dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::svd::{svd, svd_scratch, ComputeSvdVectors};
 use faer::diag::Diag;
+use faer::linalg::svd::{svd, svd_scratch, ComputeSvdVectors};
 use faer::{Mat, MatRef, Par};
 use std::ops::ControlFlow;
 
@@ -24,7 +24,14 @@ pub(crate) fn solve(
 ) -> Result<Solved, SvdError> {
     let mut clock = PhaseClock::new();
     let total = 1;
-    if observer.progress(&Progress { phase: "exact svd", done: 0, total }).is_break() {
+    if observer
+        .progress(&Progress {
+            phase: "exact svd",
+            done: 0,
+            total,
+        })
+        .is_break()
+    {
         return Err(SvdError::Cancelled);
     }
     let materialised;
@@ -38,7 +45,11 @@ pub(crate) fn solve(
     };
     let (s, u, v) = dense_svd(a, params.vectors, params.par)?;
     clock.lap("dense svd");
-    if let ControlFlow::Break(()) = observer.progress(&Progress { phase: "exact svd", done: 1, total }) {
+    if let ControlFlow::Break(()) = observer.progress(&Progress {
+        phase: "exact svd",
+        done: 1,
+        total,
+    }) {
         return Err(SvdError::Cancelled);
     }
     let r = s.len();
@@ -67,7 +78,14 @@ pub(crate) fn dense_svd(
     };
     let mut u = (vectors == Vectors::Both).then(|| Mat::<f64>::zeros(m, r));
     let mut v = (vectors == Vectors::Both).then(|| Mat::<f64>::zeros(n, r));
-    let mut buf = MemBuffer::new(svd_scratch::<f64>(m, n, want, want, par, Default::default()));
+    let mut buf = MemBuffer::new(svd_scratch::<f64>(
+        m,
+        n,
+        want,
+        want,
+        par,
+        Default::default(),
+    ));
     svd(
         a,
         s.as_mut(),

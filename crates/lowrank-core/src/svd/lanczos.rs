@@ -4,7 +4,8 @@
 //! From a seeded unit vector `v₀`, the recurrences
 //! `αⱼuⱼ = A·vⱼ − βⱼ₋₁uⱼ₋₁` and `βⱼvⱼ₊₁ = Aᵀ·uⱼ − αⱼvⱼ` build orthonormal bases `U_d`, `V_d`
 //! with `A·V_d = U_d·B_d` (`B_d` upper bidiagonal, `d` the working dimension). Every new vector
-//! is reorthogonalized against all previous ones (classical Gram–Schmidt, twice), so no spurious
+//! is reorthogonalized against all previous ones (classical Gram–Schmidt, repeated when needed),
+//! so no spurious
 //! copies of converged values appear. The SVD `B_d = P·Σ·Qᵀ` gives Ritz triplets
 //! `(σᵢ, U_d·pᵢ, V_d·qᵢ)` whose residuals are known without further products:
 //! `A·vᵢ − σᵢuᵢ = 0` and `‖Aᵀ·uᵢ − σᵢvᵢ‖ = β_d·|P[d−1, i]|`.
@@ -23,11 +24,11 @@
 //! bidiagonalization methods*, SIAM J. Sci. Comput. 27 (2005); Wu & Simon, *Thick-restart
 //! Lanczos method for large symmetric eigenvalue problems* (2000).
 
-use faer::prelude::{Reborrow, ReborrowMut};
 use super::linalg::{gaussian, mul, norm2, product, rng, small_svd};
 use super::{PhaseClock, Solved, Svd, SvdParams, Vectors};
 use crate::op::LinearOperator;
 use crate::{Observer, Progress, SvdError};
+use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{Mat, MatMut, MatRef, Par};
 
 /// The working dimension `d` for `k` requested triplets: room for `k` plus as many again (at
@@ -36,6 +37,21 @@ pub(crate) fn working_dimension(k: usize, min_dim: usize) -> usize {
     (k + k.max(20)).min(min_dim)
 }
 
+/// Which bases are kept orthogonal to working precision.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Reorthogonalization {
+    /// Both `U` and `V`.
+    Full,
+    /// Only the basis of the shorter vectors (Simon & Zha 2000): on a tall or wide matrix this
+    /// removes most of the Gram–Schmidt work. The long-side basis keeps the local orthogonality
+    /// of the recurrence; the result is verified with true residuals before it is returned, and
+    /// recomputed with full reorthogonalization if the check fails.
+    ShortSide,
+}
+
+/// Aspect ratio from which one-sided reorthogonalization is used.
+const ONE_SIDED_ASPECT: usize = 2;
+
 pub(crate) fn solve(
     op: &dyn LinearOperator,
     k: usize,
@@ -43,6 +59,62 @@ pub(crate) fn solve(
     observer: &mut dyn Observer,
 ) -> Result<Solved, SvdError> {
     let (m, n) = (op.nrows(), op.ncols());
+    if op.has_fused_gram() && n <= m {
+        if let Some(solved) = super::gram_lanczos::solve(op, k, params, observer)? {
+            return Ok(solved);
+        }
+    }
+    if m.max(n) >= ONE_SIDED_ASPECT * m.min(n) {
+        let mut first = run(op, k, params, observer, Reorthogonalization::ShortSide)?;
+        if let Some(worst) = verify(op, &first.svd, params.par)? {
+            if worst <= 10.0 * params.tol {
+                first.matvecs += k as u64;
+                return Ok(first);
+            }
+        }
+        let mut second = run(op, k, params, observer, Reorthogonalization::Full)?;
+        second.matvecs += first.matvecs + k as u64;
+        return Ok(second);
+    }
+    run(op, k, params, observer, Reorthogonalization::Full)
+}
+
+/// The largest true `‖Aᵀuᵢ − σᵢvᵢ‖ / σ₁` (one block product), or `None` without vectors.
+fn verify(op: &dyn LinearOperator, svd: &Svd, par: Par) -> Result<Option<f64>, SvdError> {
+    let (Some(u), Some(v)) = (&svd.u, &svd.v) else {
+        return Ok(None);
+    };
+    let k = svd.s.len();
+    let mut atu = Mat::<f64>::zeros(op.ncols(), k);
+    op.apply_transpose(atu.as_mut(), u.as_ref(), par)?;
+    let sigma1 = svd.s.first().copied().unwrap_or(0.0);
+    if sigma1 == 0.0 {
+        return Ok(Some(0.0));
+    }
+    let worst = (0..k)
+        .map(|i| {
+            atu.col(i)
+                .iter()
+                .zip(v.col(i).iter())
+                .map(|(a, b)| (a - svd.s[i] * b).powi(2))
+                .sum::<f64>()
+                .sqrt()
+        })
+        .fold(0.0, f64::max);
+    Ok(Some(worst / sigma1))
+}
+
+fn run(
+    op: &dyn LinearOperator,
+    k: usize,
+    params: &SvdParams,
+    observer: &mut dyn Observer,
+    reorth: Reorthogonalization,
+) -> Result<Solved, SvdError> {
+    let (m, n) = (op.nrows(), op.ncols());
+    let one_sided = reorth == Reorthogonalization::ShortSide;
+    let reorth_u = !one_sided || m <= n;
+    let reorth_v = !one_sided || n < m;
     let min_dim = m.min(n);
     let d = working_dimension(k, min_dim);
     let par = params.par;
@@ -92,7 +164,9 @@ pub(crate) fn solve(
                     axpy(u.as_mut(), -beta, ub.as_ref().subcols(j - 1, 1));
                 }
             }
-            reorthogonalize(u.as_mut(), ub.as_ref().subcols(0, j), par);
+            if reorth_u {
+                reorthogonalize(u.as_mut(), ub.as_ref().subcols(0, j), par);
+            }
             let mut alpha = norm2(u.as_ref());
             norm_estimate = norm_estimate.max(alpha);
             if alpha <= breakdown(norm_estimate) {
@@ -109,7 +183,9 @@ pub(crate) fn solve(
             op.apply_transpose(v.as_mut(), u.as_ref(), par)?;
             matvecs += 1;
             axpy(v.as_mut(), -alpha, vb.as_ref().subcols(j, 1));
-            reorthogonalize(v.as_mut(), vb.as_ref().subcols(0, j + 1), par);
+            if reorth_v {
+                reorthogonalize(v.as_mut(), vb.as_ref().subcols(0, j + 1), par);
+            }
             let mut beta = norm2(v.as_ref());
             norm_estimate = norm_estimate.max(beta);
             if beta <= breakdown(norm_estimate) {
@@ -149,7 +225,11 @@ pub(crate) fn solve(
             let (u_out, v_out) = match params.vectors {
                 Vectors::Both => (
                     Some(product(ub.as_ref(), p.as_ref().subcols(0, keep), par)),
-                    Some(product(vb.as_ref().subcols(0, d), q.as_ref().subcols(0, keep), par)),
+                    Some(product(
+                        vb.as_ref().subcols(0, d),
+                        q.as_ref().subcols(0, keep),
+                        par,
+                    )),
                 ),
                 Vectors::None => (None, None),
             };
@@ -157,7 +237,11 @@ pub(crate) fn solve(
             let mut s = sigma;
             s.truncate(keep);
             return Ok(Solved {
-                svd: Svd { s, u: u_out, v: v_out },
+                svd: Svd {
+                    s,
+                    u: u_out,
+                    v: v_out,
+                },
                 matvecs,
                 iterations: restarts,
                 subspace_dim: d,
@@ -201,20 +285,27 @@ fn axpy(mut y: MatMut<'_, f64>, a: f64, x: MatRef<'_, f64>) {
     }
 }
 
-/// Classical Gram–Schmidt against the columns of `basis`, twice ("twice is enough",
-/// Giraud et al. 2005): `x -= basis·(basisᵀx)`.
+/// Classical Gram–Schmidt against the columns of `basis`: `x -= basis·(basisᵀx)`, repeated once
+/// when the first pass removed more than half of the norm (the DGKS criterion, Daniel et al.
+/// 1976). In Lanczos the new vector is already nearly orthogonal, so one pass usually suffices.
 fn reorthogonalize(mut x: MatMut<'_, f64>, basis: MatRef<'_, f64>, par: Par) {
     if basis.ncols() == 0 {
         return;
     }
     let mut h = Mat::<f64>::zeros(basis.ncols(), 1);
     let mut corr = Mat::<f64>::zeros(basis.nrows(), 1);
-    for _ in 0..2 {
+    let mut before = norm2(x.rb());
+    for _ in 0..3 {
         mul(h.as_mut(), basis.transpose(), x.rb(), par);
         mul(corr.as_mut(), basis, h.as_ref(), par);
         for (xi, ci) in x.rb_mut().col_mut(0).iter_mut().zip(corr.col(0).iter()) {
             *xi -= ci;
         }
+        let after = norm2(x.rb());
+        if after > std::f64::consts::FRAC_1_SQRT_2 * before {
+            break;
+        }
+        before = after;
     }
 }
 

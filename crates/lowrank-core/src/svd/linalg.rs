@@ -1,9 +1,8 @@
 //! Small dense helpers shared by the solvers.
 
-use faer::prelude::{Reborrow, ReborrowMut};
 use crate::SvdError;
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatMut, MatRef, Par};
+use faer::prelude::{Reborrow, ReborrowMut};
+use faer::{Mat, MatMut, MatRef, Par};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -139,7 +138,11 @@ pub(crate) fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>, par: Par) -> Mat<f
 /// are small, so staying sequential keeps results bit-identical whatever `--threads` is.
 pub(crate) fn small_svd(a: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>, Mat<f64>), SvdError> {
     let (s, u, v) = super::exact::dense_svd(a, super::Vectors::Both, Par::Seq)?;
-    Ok((s, u.expect("vectors requested"), v.expect("vectors requested")))
+    Ok((
+        s,
+        u.expect("vectors requested"),
+        v.expect("vectors requested"),
+    ))
 }
 
 /// Euclidean norm of a column, computed in a fixed order.

@@ -19,6 +19,7 @@
 //! it — scikit-learn's `svd_flip` rule. With `U` not computed, `vᵢ` follows the same rule.
 
 mod exact;
+mod gram_lanczos;
 mod lanczos;
 mod linalg;
 mod randomized;
@@ -28,7 +29,6 @@ mod sign;
 pub use rank::{choose_rank, RankSpec};
 pub use sign::apply_sign_convention;
 
-use faer::prelude::{Reborrow, ReborrowMut};
 use crate::memory::{dense_bytes, Bytes};
 use crate::op::{LinearOperator, StorageKind};
 use crate::{Observer, SvdError};
@@ -230,7 +230,10 @@ pub(crate) struct PhaseClock {
 
 impl PhaseClock {
     pub(crate) fn new() -> Self {
-        Self { start: Instant::now(), phases: Vec::new() }
+        Self {
+            start: Instant::now(),
+            phases: Vec::new(),
+        }
     }
     pub(crate) fn lap(&mut self, phase: &str) {
         let now = Instant::now();
@@ -239,7 +242,10 @@ impl PhaseClock {
         if let Some(p) = self.phases.iter_mut().find(|p| p.phase == phase) {
             p.seconds += d.as_secs_f64();
         } else {
-            self.phases.push(PhaseTime { phase: phase.to_string(), seconds: d.as_secs_f64() });
+            self.phases.push(PhaseTime {
+                phase: phase.to_string(),
+                seconds: d.as_secs_f64(),
+            });
         }
     }
     pub(crate) fn finish(self) -> Vec<PhaseTime> {
@@ -269,7 +275,10 @@ pub fn compute(
     let estimated = estimate_memory(op, params, method);
     if let Some(limit) = params.memory_limit {
         if estimated > limit {
-            return Err(SvdError::WouldExceedMemory { needed: Bytes(estimated), limit: Bytes(limit) });
+            return Err(SvdError::WouldExceedMemory {
+                needed: Bytes(estimated),
+                limit: Bytes(limit),
+            });
         }
     }
 
@@ -296,11 +305,16 @@ pub fn compute(
             // Grow the subspace geometrically until the criterion is met inside it: the total
             // work is at most about twice that of the final solve.
             let max_rank = spec.max_rank().min(min_dim);
-            let mut k = if method == Method::Exact { max_rank } else { 16.min(max_rank) };
+            let mut k = if method == Method::Exact {
+                max_rank
+            } else {
+                16.min(max_rank)
+            };
             loop {
                 ranks_tried.push(k);
                 solved = solve_at(k, observer)?;
-                let total = total_energy.unwrap_or_else(|| solved.svd.s.iter().map(|s| s * s).sum());
+                let total =
+                    total_energy.unwrap_or_else(|| solved.svd.s.iter().map(|s| s * s).sum());
                 let complete = method == Method::Exact || k >= min_dim;
                 match choose_rank(&solved.svd.s, total, spec, complete) {
                     Some(r) => {
@@ -324,7 +338,9 @@ pub fn compute(
     solved.svd.truncate(chosen);
     apply_sign_convention(&mut solved.svd);
     if solved.svd.s.iter().any(|s| !s.is_finite()) {
-        return Err(SvdError::NonFinite { phase: "the decomposition" });
+        return Err(SvdError::NonFinite {
+            phase: "the decomposition",
+        });
     }
     Ok(SvdOutput {
         svd: solved.svd,
@@ -346,18 +362,31 @@ pub fn compute(
 fn validate(params: &SvdParams, m: usize, n: usize) -> Result<(), SvdError> {
     let min_dim = m.min(n);
     let invalid = |name, value: String, expected: &str| {
-        Err(SvdError::InvalidParameter { name, value, expected: expected.to_string() })
+        Err(SvdError::InvalidParameter {
+            name,
+            value,
+            expected: expected.to_string(),
+        })
     };
     match params.rank {
         RankSpec::Fixed(0) => return invalid("rank", "0".into(), "a rank of at least 1"),
         RankSpec::Fixed(k) if k > min_dim => {
-            return Err(SvdError::RankTooLarge { requested: k, max: min_dim, nrows: m, ncols: n })
+            return Err(SvdError::RankTooLarge {
+                requested: k,
+                max: min_dim,
+                nrows: m,
+                ncols: n,
+            })
         }
         RankSpec::Energy { fraction, .. } if !(fraction > 0.0 && fraction <= 1.0) => {
             return invalid("energy", fraction.to_string(), "a fraction in (0, 1]")
         }
         RankSpec::Tolerance { rel_error, .. } if !(rel_error >= 0.0 && rel_error < 1.0) => {
-            return invalid("error tolerance", rel_error.to_string(), "a relative error in [0, 1)")
+            return invalid(
+                "error tolerance",
+                rel_error.to_string(),
+                "a relative error in [0, 1)",
+            )
         }
         RankSpec::Energy { max_rank: 0, .. } | RankSpec::Tolerance { max_rank: 0, .. } => {
             return invalid("max-rank", "0".into(), "at least 1")
@@ -385,13 +414,20 @@ fn resolve_method(
 ) -> (Method, String) {
     let (m, n) = (op.nrows(), op.ncols());
     let min_dim = m.min(n);
-    let dense_fits = params.memory_limit.is_none_or(|l| exact_memory(m, n, params.vectors) <= l);
+    let dense_fits = params
+        .memory_limit
+        .is_none_or(|l| exact_memory(m, n, params.vectors) <= l);
     let k_close = |k: usize| k + params.oversamples >= min_dim || 2 * k >= min_dim;
     match params.method {
         Method::Auto => {
             if dense_fits {
                 if min_dim <= SMALL_MIN_DIM {
-                    return (Method::Exact, format!("min(m, n) = {min_dim} ≤ {SMALL_MIN_DIM}: the exact SVD is cheapest"));
+                    return (
+                        Method::Exact,
+                        format!(
+                            "min(m, n) = {min_dim} ≤ {SMALL_MIN_DIM}: the exact SVD is cheapest"
+                        ),
+                    );
                 }
                 if let RankSpec::Fixed(k) = params.rank {
                     if k_close(k) {
@@ -417,7 +453,10 @@ fn resolve_method(
                         "switched from {} to exact: k = {k} is close to min(m, n) = {min_dim}, where a truncated method is slower and less accurate than the exact SVD",
                         params.method.name()
                     ));
-                    return (Method::Exact, "truncated method asked for k close to min(m, n)".into());
+                    return (
+                        Method::Exact,
+                        "truncated method asked for k close to min(m, n)".into(),
+                    );
                 }
             }
             (params.method, "requested".into())
@@ -443,7 +482,11 @@ pub fn estimate_memory(op: &dyn LinearOperator, params: &SvdParams, method: Meth
     let k = params.rank.max_rank().min(min_dim);
     match method {
         Method::Exact | Method::Auto => {
-            let materialise = if op.as_dense().is_some() { 0 } else { dense_bytes(m, n) };
+            let materialise = if op.as_dense().is_some() {
+                0
+            } else {
+                dense_bytes(m, n)
+            };
             materialise + exact_memory(m, n, params.vectors)
         }
         Method::Randomized => {

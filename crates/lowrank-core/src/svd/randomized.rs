@@ -93,7 +93,11 @@ pub(crate) fn solve(
         }
         let total = max_iters as u64;
         if observer
-            .progress(&Progress { phase: "power iterations", done: iterations as u64, total })
+            .progress(&Progress {
+                phase: "power iterations",
+                done: iterations as u64,
+                total,
+            })
             .is_break()
         {
             return Err(SvdError::Cancelled);

@@ -58,7 +58,10 @@ pub fn choose_rank(s: &[f64], total_energy: f64, spec: RankSpec, complete: bool)
             }
             None
         }
-        RankSpec::Tolerance { rel_error, max_rank } => {
+        RankSpec::Tolerance {
+            rel_error,
+            max_rank,
+        } => {
             let allowed = rel_error * rel_error * total_energy;
             if complete {
                 // Tail sums from the smallest value up: accurate even for tiny tolerances.
@@ -88,7 +91,10 @@ mod tests {
     #[test]
     fn energy_picks_smallest_prefix() {
         let s = [3.0, 2.0, 1.0]; // energies 9, 4, 1 of 14
-        let spec = |f| RankSpec::Energy { fraction: f, max_rank: 3 };
+        let spec = |f| RankSpec::Energy {
+            fraction: f,
+            max_rank: 3,
+        };
         assert_eq!(choose_rank(&s, 14.0, spec(0.5), true), Some(1));
         assert_eq!(choose_rank(&s, 14.0, spec(9.0 / 14.0), true), Some(1));
         assert_eq!(choose_rank(&s, 14.0, spec(0.65), true), Some(2));
@@ -101,7 +107,10 @@ mod tests {
     fn tolerance_uses_the_tail() {
         let s = [1.0, 1e-9, 1e-12];
         let total = 1.0 + 1e-18 + 1e-24;
-        let spec = |t| RankSpec::Tolerance { rel_error: t, max_rank: 3 };
+        let spec = |t| RankSpec::Tolerance {
+            rel_error: t,
+            max_rank: 3,
+        };
         assert_eq!(choose_rank(&s, total, spec(1e-8), true), Some(1));
         assert_eq!(choose_rank(&s, total, spec(1e-10), true), Some(2));
         assert_eq!(choose_rank(&s, total, spec(0.0), true), Some(3));

@@ -1,0 +1,276 @@
+//! Lanczos on the normal operator `AᵀA`, for sparse row storage with a fused one-pass `AᵀA·x`.
+//!
+//! # Algorithm
+//! Symmetric Lanczos with full reorthogonalization (Gram–Schmidt, repeated when needed) and
+//! thick restarts (Wu & Simon 2000) on `G = AᵀA`, whose eigenpairs are `(σᵢ², vᵢ)`. The Krylov
+//! space is the one Golub–Kahan builds for `V`, but each step costs **one** pass over the
+//! matrix (`Σᵢ (aᵢ·x)·aᵢ`, each row read once) instead of two, and only `n`-vectors are
+//! reorthogonalized. Convergence is tested after every step from the tridiagonal's
+//! eigenvectors: `‖G·yᵢ − θᵢyᵢ‖ = β_j·|S[j, i]|`, and since `uᵢ = A·vᵢ/σᵢ`,
+//! `‖Aᵀuᵢ − σᵢvᵢ‖ = ‖G·vᵢ − σᵢ²vᵢ‖/σᵢ`, which must be `≤ tol·σ₁`.
+//!
+//! Squaring the matrix squares its condition: the residual floor is about `ε·σ₁²`, so a
+//! triplet with `σᵢ/σ₁` below about `ε/tol` cannot be certified this way. The solver then
+//! returns `None` and the caller runs Golub–Kahan–Lanczos instead.
+//!
+//! # References
+//! Wu & Simon, *Thick-restart Lanczos method for large symmetric eigenvalue problems*, SIAM J.
+//! Matrix Anal. Appl. 22 (2000); Golub & Van Loan, *Matrix Computations*, §10.1 and §10.4.
+
+use super::linalg::{gaussian, mul, norm2, product, rng};
+use super::{PhaseClock, Solved, Svd, SvdParams, Vectors};
+use crate::op::LinearOperator;
+use crate::{Observer, Progress, SvdError};
+use dyn_stack::{MemBuffer, MemStack};
+use faer::diag::Diag;
+use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
+use faer::prelude::{Reborrow, ReborrowMut};
+use faer::{Mat, MatMut, MatRef, Par};
+
+/// Working dimension: room for `k` and enough new directions that most problems converge
+/// before the first restart.
+fn working_dimension(k: usize, n: usize) -> usize {
+    (k + (2 * k).max(60)).min(n)
+}
+
+/// Eigenpairs of a small symmetric matrix, descending (sequential: bit-identical results).
+fn symmetric_eigen(t: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>), SvdError> {
+    let n = t.nrows();
+    let mut s = Diag::<f64>::zeros(n);
+    let mut u = Mat::<f64>::zeros(n, n);
+    let par = Par::Seq;
+    let mut buf = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
+        n,
+        ComputeEigenvectors::Yes,
+        par,
+        Default::default(),
+    ));
+    self_adjoint_evd(
+        t,
+        s.as_mut(),
+        Some(u.as_mut()),
+        par,
+        MemStack::new(&mut buf),
+        Default::default(),
+    )
+    .map_err(|_| SvdError::DenseKernel)?;
+    // Ascending from faer; reverse to descending.
+    let vals: Vec<f64> = s.column_vector().iter().rev().copied().collect();
+    let vecs = Mat::<f64>::from_fn(n, n, |i, j| u[(i, n - 1 - j)]);
+    Ok((vals, vecs))
+}
+
+pub(crate) fn solve(
+    op: &dyn LinearOperator,
+    k: usize,
+    params: &SvdParams,
+    observer: &mut dyn Observer,
+) -> Result<Option<Solved>, SvdError> {
+    let (m, n) = (op.nrows(), op.ncols());
+    let d = working_dimension(k, n);
+    if d <= k {
+        return Ok(None); // no room for a Krylov space: the caller's method handles it
+    }
+    let par = params.par;
+    let mut clock = PhaseClock::new();
+    let mut random = rng(params.seed, 2);
+
+    let mut q = Mat::<f64>::zeros(n, d + 1);
+    let mut t = Mat::<f64>::zeros(d, d);
+    // Start in the range of Aᵀ, where all of G's non-null eigenvectors live.
+    let g = gaussian(m, 1, &mut random);
+    let mut start = Mat::<f64>::zeros(n, 1);
+    op.apply_transpose(start.as_mut(), g.as_ref(), par)?;
+    let mut matvecs = 1u64;
+    let nrm = norm2(start.as_ref());
+    if !(nrm > 0.0 && nrm.is_finite()) {
+        return Ok(None); // A = 0 or Aᵀg vanished: leave it to the general method
+    }
+    q.as_mut().col_mut(0).copy_from(start.col(0) * (1.0 / nrm));
+
+    let mut w = Mat::<f64>::zeros(n, 1);
+    let mut kept = 0usize;
+    let mut restarts = 0usize;
+    let mut norm_estimate = 0.0f64;
+    loop {
+        let mut last: Option<(Vec<f64>, Mat<f64>, f64)> = None;
+        for j in kept..d {
+            op.apply_gram(w.as_mut(), q.as_ref().subcols(j, 1), par)?;
+            matvecs += 2;
+            let h = orthogonalize_with_coefficients(w.as_mut(), q.as_ref().subcols(0, j + 1), par);
+            for i in 0..=j {
+                t[(i, j)] = h[i];
+                t[(j, i)] = h[i];
+            }
+            let mut beta = norm2(w.as_ref());
+            norm_estimate = norm_estimate.max(h[j].abs()).max(beta);
+            if beta <= (n as f64).sqrt() * f64::EPSILON * norm_estimate {
+                beta = 0.0;
+                fresh_direction(w.as_mut(), q.as_ref().subcols(0, j + 1), &mut random, par);
+            } else {
+                w *= faer::Scale(1.0 / beta);
+            }
+            q.as_mut().col_mut(j + 1).copy_from(w.col(0));
+            if j + 1 < d {
+                t[(j, j + 1)] = beta;
+                t[(j + 1, j)] = beta;
+            }
+            let size = j + 1;
+            if size < k {
+                continue;
+            }
+            let (theta, s) = symmetric_eigen(t.as_ref().submatrix(0, 0, size, size))?;
+            let sigma: Vec<f64> = theta.iter().map(|x| x.max(0.0).sqrt()).collect();
+            let sigma1 = sigma[0];
+            let floor = 64.0 * f64::EPSILON * theta[0].max(norm_estimate);
+            // A triplet this small relative to σ₁ cannot be certified through AᵀA.
+            if (0..k).any(|i| params.tol * sigma1 * sigma[i] < floor) && sigma1 > 0.0 {
+                return Ok(None);
+            }
+            let converged =
+                (0..k).all(|i| beta * s[(size - 1, i)].abs() <= params.tol * sigma1 * sigma[i]);
+            if converged {
+                clock.lap("lanczos steps");
+                let svd = finish(op, &q, &s, &sigma, size, k, params.vectors, par)?;
+                matvecs += if params.vectors == Vectors::Both {
+                    k as u64
+                } else {
+                    0
+                };
+                clock.lap("ritz vectors");
+                return Ok(Some(Solved {
+                    svd,
+                    matvecs,
+                    iterations: restarts,
+                    subspace_dim: d,
+                    converged: true,
+                    phases: clock.finish(),
+                }));
+            }
+            if observer
+                .progress(&Progress {
+                    phase: "lanczos (AᵀA) steps",
+                    done: (restarts * d + size) as u64,
+                    total: ((params.max_restarts + 1) * d) as u64,
+                })
+                .is_break()
+            {
+                return Err(SvdError::Cancelled);
+            }
+            last = Some((theta, s, beta));
+        }
+        clock.lap("lanczos steps");
+        if restarts >= params.max_restarts {
+            return Ok(None);
+        }
+        let (theta, s, beta_d) = last.expect("d ≥ k, so the last step was checked");
+        // Thick restart: keep the best Ritz vectors; the residual direction continues.
+        kept = (k + (d - k) / 2).min(d - 1);
+        let ritz = product(q.as_ref().subcols(0, d), s.as_ref().subcols(0, kept), par);
+        let residual_direction = q.col(d).to_owned();
+        q.as_mut().subcols_mut(0, kept).copy_from(&ritz);
+        q.as_mut().col_mut(kept).copy_from(&residual_direction);
+        t.fill(0.0);
+        for i in 0..kept {
+            t[(i, i)] = theta[i];
+            t[(i, kept)] = beta_d * s[(d - 1, i)];
+            t[(kept, i)] = t[(i, kept)];
+        }
+        restarts += 1;
+        clock.lap("restart");
+    }
+}
+
+/// `V = Q·S[:, :k]`, `σ`, and `U = A·V·Σ⁻¹` (columns with `σ = 0` get an orthonormal
+/// completion instead).
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    op: &dyn LinearOperator,
+    q: &Mat<f64>,
+    s: &Mat<f64>,
+    sigma: &[f64],
+    size: usize,
+    k: usize,
+    vectors: Vectors,
+    par: Par,
+) -> Result<Svd, SvdError> {
+    let values = sigma[..k].to_vec();
+    if vectors == Vectors::None {
+        return Ok(Svd {
+            s: values,
+            u: None,
+            v: None,
+        });
+    }
+    let v = product(
+        q.as_ref().subcols(0, size),
+        s.as_ref().submatrix(0, 0, size, k),
+        par,
+    );
+    let mut u = Mat::<f64>::zeros(op.nrows(), k);
+    op.apply(u.as_mut(), v.as_ref(), par)?;
+    let tiny = f64::EPSILON * (op.nrows().max(op.ncols()) as f64) * sigma[0];
+    let mut random = rng(0, 3);
+    for i in 0..k {
+        if sigma[i] > tiny {
+            let mut col = u.as_mut().col_mut(i);
+            col *= faer::Scale(1.0 / sigma[i]);
+        } else {
+            let (done, mut rest) = u.as_mut().split_at_col_mut(i);
+            fresh_direction(rest.rb_mut().subcols_mut(0, 1), done.rb(), &mut random, par);
+        }
+    }
+    Ok(Svd {
+        s: values,
+        u: Some(u),
+        v: Some(v),
+    })
+}
+
+/// Full Gram–Schmidt of `x` against `basis`, returning the coefficients `basisᵀx` (summed over
+/// the passes); a second pass runs when the first removed most of the norm (DGKS).
+fn orthogonalize_with_coefficients(
+    mut x: MatMut<'_, f64>,
+    basis: MatRef<'_, f64>,
+    par: Par,
+) -> Vec<f64> {
+    let j = basis.ncols();
+    let mut total = vec![0.0; j];
+    let mut h = Mat::<f64>::zeros(j, 1);
+    let mut corr = Mat::<f64>::zeros(basis.nrows(), 1);
+    let mut before = norm2(x.rb());
+    for _ in 0..3 {
+        mul(h.as_mut(), basis.transpose(), x.rb(), par);
+        mul(corr.as_mut(), basis, h.as_ref(), par);
+        for (xi, ci) in x.rb_mut().col_mut(0).iter_mut().zip(corr.col(0).iter()) {
+            *xi -= ci;
+        }
+        for (t, hv) in total.iter_mut().zip(h.col(0).iter()) {
+            *t += hv;
+        }
+        let after = norm2(x.rb());
+        if after > std::f64::consts::FRAC_1_SQRT_2 * before {
+            break;
+        }
+        before = after;
+    }
+    total
+}
+
+fn fresh_direction(
+    mut x: MatMut<'_, f64>,
+    basis: MatRef<'_, f64>,
+    random: &mut rand_chacha::ChaCha8Rng,
+    par: Par,
+) {
+    for _ in 0..3 {
+        let g = gaussian(x.nrows(), 1, random);
+        x.copy_from(&g);
+        orthogonalize_with_coefficients(x.rb_mut(), basis, par);
+        let nrm = norm2(x.rb());
+        if nrm > 1e-8 {
+            x *= faer::Scale(1.0 / nrm);
+            return;
+        }
+    }
+}
