@@ -133,7 +133,7 @@ impl Default for SvdParams {
             vectors: Vectors::Both,
             oversamples: 10,
             power_iterations: PowerIterations::Auto { max: 20 },
-            range_finder: RangeFinder::Subspace,
+            range_finder: RangeFinder::BlockKrylov,
             tol: 1e-10,
             max_restarts: 500,
             seed: 0,
@@ -335,6 +335,14 @@ pub fn compute(
             }
         }
     }
+    if !solved.converged && method == Method::Randomized {
+        notes.push(format!(
+            "power iterations stopped at their cap ({}) before the singular value estimates settled \
+             to {:e}: the spectrum decays slowly around k here; the certificate gives the accuracy \
+             reached (use --method lanczos for a guaranteed residual)",
+            solved.iterations, params.tol
+        ));
+    }
     solved.svd.truncate(chosen);
     apply_sign_convention(&mut solved.svd);
     if solved.svd.s.iter().any(|s| !s.is_finite()) {
@@ -493,7 +501,9 @@ pub fn estimate_memory(op: &dyn LinearOperator, params: &SvdParams, method: Meth
             let l = (k + params.oversamples).min(min_dim);
             let blocks = match (params.range_finder, params.power_iterations) {
                 (RangeFinder::BlockKrylov, PowerIterations::Fixed(q)) => q + 1,
-                (RangeFinder::BlockKrylov, PowerIterations::Auto { max }) => max.min(4) + 1,
+                (RangeFinder::BlockKrylov, PowerIterations::Auto { max }) => {
+                    max.min(randomized::MAX_AUTO_KRYLOV_ITERATIONS) + 1
+                }
                 _ => 1,
             };
             dense_bytes(m + n, l) * (3 + blocks as u64)

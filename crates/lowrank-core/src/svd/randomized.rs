@@ -30,6 +30,10 @@ use crate::op::LinearOperator;
 use crate::{Observer, Progress, SvdError};
 use faer::Mat;
 
+/// Automatic block Krylov stops after this many iterations: each keeps another `ℓ` columns on
+/// both sides, so memory grows with the count.
+pub(crate) const MAX_AUTO_KRYLOV_ITERATIONS: usize = 8;
+
 pub(crate) fn solve(
     op: &dyn LinearOperator,
     k: usize,
@@ -43,6 +47,7 @@ pub(crate) fn solve(
     let krylov = params.range_finder == RangeFinder::BlockKrylov;
     let (max_iters, auto) = match params.power_iterations {
         PowerIterations::Fixed(q) => (q, false),
+        PowerIterations::Auto { max } if krylov => (max.min(MAX_AUTO_KRYLOV_ITERATIONS), true),
         PowerIterations::Auto { max } => (max, true),
     };
     let mut clock = PhaseClock::new();
@@ -88,6 +93,13 @@ pub(crate) fn solve(
         } else {
             iterations == max_iters
         };
+        // A Krylov basis as wide as min(m, n) holds the whole range: Rayleigh–Ritz is exact.
+        let width: usize = basis.iter().map(|b| b.ncols()).sum();
+        let room = min_dim - width.min(min_dim);
+        if krylov && room == 0 {
+            converged = true;
+            break;
+        }
         if done {
             break;
         }
@@ -111,7 +123,7 @@ pub(crate) fn solve(
             // Project out the earlier blocks, orthonormalize, and do both again: once the Krylov
             // space nears the numerical rank, `y` is mostly rounding noise, and a single pass
             // would let those errors (amplified by the normalisation) leak back into the basis.
-            let mut next = y.clone();
+            let mut next = y.as_ref().subcols(0, room.min(l)).to_owned();
             for _ in 0..2 {
                 for b in &basis {
                     let h = product(b.transpose(), next.as_ref(), par);

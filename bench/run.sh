@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: lowrank against NumPy/SciPy/scikit-learn on the shared workloads,
+# in one sitting on one machine, reported as ratios.
+#
+#   bash bench/run.sh                 # W1,W2,W3, 3 rounds each
+#   ONLY=W3 REPEAT=5 bash bench/run.sh
+#
+# Installs the pinned peer tools into .bench/venv (PyPI wheels), writes the workload files into
+# .bench/data (about 1.35 GB, git-ignored; generated once), builds lowrank in release mode, then
+# runs lowrank-bench (compute time, no parsing), the peers, and end-to-end CLI runs (parsing
+# included, peak memory), and prints one comparison table. Needs ../shared/bench (the kit) or
+# BENCH_KIT pointing at it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+KIT=${BENCH_KIT:-../shared/bench}
+DATA=${BENCH_DATA:-.bench/data}
+VENV=${BENCH_VENV:-.bench/venv}
+ONLY=${ONLY:-W1,W2,W3}
+REPEAT=${REPEAT:-3}
+if [ ! -f "$KIT/peers.py" ]; then
+  echo "bench/run.sh: the benchmark kit is not at $KIT (set BENCH_KIT)" >&2
+  exit 2
+fi
+mkdir -p "$DATA"
+BENCH_VENV="$VENV" bash "$KIT/setup.sh" >&2
+"$VENV/bin/python" "$KIT/gen_workloads.py" "$DATA" >&2
+cargo build --release -q -p lowrank-cli -p lowrank-bench
+echo "## lowrank (compute only)"
+./target/release/lowrank-bench "$DATA" --only "$ONLY" --repeat "$REPEAT" --json "$DATA/lowrank.json"
+echo
+echo "## end to end (CLI: parse + compute + certificate + write)"
+e2e() {
+  local name=$1; shift
+  local json
+  json=$(./target/release/lowrank svd "$@" --json --quiet)
+  python3 - "$name" "$json" <<'PY'
+import json, sys
+name, r = sys.argv[1], json.loads(sys.argv[2])
+t, m = r["timings"], r["memory"]
+print(f"| {name} | {r['result']['method']} | {t['read_seconds']:.3f} | {t['compute_seconds']:.3f} | "
+      f"{t['certificate_seconds']:.3f} | {t['total_seconds']:.3f} | {m['input_bytes']/2**20:.0f} | "
+      f"{(m['peak_rss_bytes'] or 0)/2**20:.0f} | {r['certificate']['max_residual']:.1e} |")
+PY
+}
+echo "| run | method | read s | compute s | certificate s | total s | input MiB | peak RSS MiB | max residual |"
+echo "|---|---|---|---|---|---|---|---|---|"
+case ",$ONLY," in *,W1,*) e2e "W1 2000² exact" "$DATA/w1_square_2000.npy" --method exact --rank 2000 ;; esac
+case ",$ONLY," in *,W2,*) e2e "W2 top-50" "$DATA/w2_lowrank_20000x2000.npy" --rank 50 ;; esac
+case ",$ONLY," in *,W3,*) e2e "W3 top-20" "$DATA/w3_sparse_200000x50000.mtx" --rank 20 ;; esac
+echo
+echo "## peers"
+"$VENV/bin/python" "$KIT/peers.py" "$DATA" --only "$ONLY" --repeat "$REPEAT"
+echo
+echo "## ratios (peer median / lowrank median, same sitting)"
+python3 bench/compare.py "$DATA/lowrank.json" "$DATA/peers.json"

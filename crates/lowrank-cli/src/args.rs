@@ -1,0 +1,180 @@
+//! Command-line arguments (clap). Validation that needs the input's shape happens in the
+//! commands; here only what can be checked from the text alone.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  2  usage error: unknown flag, invalid value, impossible rank
+  3  input error: unreadable or malformed file, NaN/Inf in the data
+  4  refused: the job would exceed --max-memory, or the output exists (use --force)
+  5  numerical failure: an iterative method did not converge
+  1  internal error (please report it)";
+
+/// Low-rank matrix factorization: SVD of real matrices from real files, with a quality
+/// certificate for every result.
+#[derive(Parser, Debug)]
+#[command(name = "lowrank", version, about, after_help = EXIT_CODES, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+    /// Worker threads (default: all cores). Truncated methods give identical bytes whatever
+    /// the count; the exact method for a given count.
+    #[arg(long, global = true, value_name = "N")]
+    pub(crate) threads: Option<usize>,
+    /// No progress bar (it is also off when stderr is not a terminal).
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+    /// Print a machine-readable JSON summary on stdout instead of text.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Shape, stored entries, density, memory, Frobenius norm and checksum of a matrix file.
+    #[command(after_help = "Examples (from the repository root):
+  lowrank info testdata/mtx/bcsstk13.mtx
+  lowrank info testdata/dense/lowrank_300x80.csv --json")]
+    Info(InfoArgs),
+    /// Singular value decomposition: exact, or truncated top-k (randomized, Lanczos).
+    #[command(
+        after_help = "Rank: give one of --rank K, --energy E, --max-error E (or --tol T without a rank).
+Writes U.npy (m×k), S.npy (k), V.npy (n×k) and report.json into --out, atomically;
+without --out, prints the singular values and the quality figures.
+
+Examples (from the repository root):
+  lowrank svd testdata/dense/lowrank_300x80.npy --rank 10 --out run1/
+  lowrank svd testdata/mtx/illc1850.mtx --rank 20 --method lanczos --tol 1e-10 --out lsa/
+  lowrank svd testdata/dense/lowrank_300x80.csv --energy 0.90 --max-rank 50 --out run2/
+  lowrank svd testdata/mtx/well1033.mtx --method exact --values-only
+  lowrank svd testdata/triplets/ratings_small.tsv --rank 3 --json"
+    )]
+    Svd(SvdArgs),
+}
+
+/// How the input file is read.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct InputArgs {
+    /// Input matrix: .npy, .csv/.tsv/.txt (dense), .mtx (Matrix Market), .triplets/.coo/.ijv
+    /// (`row col value` with string or integer ids).
+    pub(crate) input: PathBuf,
+    /// Override the format guessed from the extension.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub(crate) input_format: Option<InputFormat>,
+    /// Delimited text: the first line is a header (default: detected).
+    #[arg(long, conflicts_with = "no_header")]
+    pub(crate) header: bool,
+    /// Delimited text: there is no header line (default: detected).
+    #[arg(long)]
+    pub(crate) no_header: bool,
+    /// Delimited text: field separator, one character, or `tab`/`space` (default: detected).
+    #[arg(long, value_name = "CHAR")]
+    pub(crate) delimiter: Option<String>,
+    /// Refuse jobs whose estimated memory exceeds this (e.g. 8G, 512M, 60%).
+    /// Default: 75% of physical memory.
+    #[arg(long, value_name = "SIZE")]
+    pub(crate) max_memory: Option<String>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub(crate) enum InputFormat {
+    Npy,
+    Csv,
+    Mtx,
+    Triplets,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct InfoArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MethodArg {
+    /// Pick from shape, storage, rank and tolerance; the report says which and why.
+    Auto,
+    /// Dense thin SVD of the whole matrix.
+    Exact,
+    /// Randomized range finder with power iterations.
+    Randomized,
+    /// Lanczos bidiagonalization with restarts (high accuracy, sparse input).
+    Lanczos,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RangeFinderArg {
+    /// Block Krylov subspace.
+    Krylov,
+    /// Subspace (power) iteration.
+    Subspace,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OutputFormat {
+    /// U.npy, S.npy, V.npy.
+    Npy,
+    /// factors.safetensors holding U, S, V.
+    Safetensors,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SvdArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Number of singular triplets.
+    #[arg(long, short = 'k', value_name = "K", alias = "k")]
+    pub(crate) rank: Option<usize>,
+    /// Smallest rank keeping this fraction of ‖A‖_F² (0 < E ≤ 1).
+    #[arg(long, value_name = "E", conflicts_with = "rank")]
+    pub(crate) energy: Option<f64>,
+    /// Smallest rank with ‖A − A_k‖_F ≤ E·‖A‖_F.
+    #[arg(long, value_name = "E", conflicts_with_all = ["rank", "energy"])]
+    pub(crate) max_error: Option<f64>,
+    /// Upper bound on the rank chosen by --energy / --max-error / --tol (default: min(m, n, 1000)).
+    #[arg(long, value_name = "K")]
+    pub(crate) max_rank: Option<usize>,
+    /// With a rank: convergence tolerance, every triplet's ‖Aᵀu − σv‖ ≤ T·σ₁ (Lanczos) or the
+    /// σ estimates settled to T (randomized); default 1e-10. Without a rank: choose the rank
+    /// as --max-error T does.
+    #[arg(long, value_name = "T")]
+    pub(crate) tol: Option<f64>,
+    /// Algorithm.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(crate) method: MethodArg,
+    /// Randomized: extra sketch columns.
+    #[arg(long, default_value_t = 10, value_name = "P")]
+    pub(crate) oversamples: usize,
+    /// Randomized: power iterations, a number or `auto` (stop when the σ estimates settle).
+    #[arg(long, default_value = "auto", value_name = "Q")]
+    pub(crate) power_iters: String,
+    /// Randomized: `krylov` keeps every power-iteration block (more accurate per pass over A;
+    /// memory grows with the iterations, at most 8 with `--power-iters auto`); `subspace`
+    /// keeps only the last block.
+    #[arg(long, value_enum, default_value = "krylov")]
+    pub(crate) range_finder: RangeFinderArg,
+    /// Lanczos: restarts allowed before giving up.
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    pub(crate) max_restarts: usize,
+    /// Subtract the column means first (implicitly: a sparse matrix stays sparse).
+    #[arg(long)]
+    pub(crate) center: bool,
+    /// Compute singular values only.
+    #[arg(long)]
+    pub(crate) values_only: bool,
+    /// Seed of the random start; the same seed gives the same bytes.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// Output directory (written atomically).
+    #[arg(long, short, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Replace an existing output directory.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Factor file format.
+    #[arg(long = "format", value_enum, default_value = "npy")]
+    pub(crate) output_format: OutputFormat,
+}

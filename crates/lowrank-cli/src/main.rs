@@ -1,0 +1,55 @@
+//! `lowrank`: the command-line tool. Parses arguments, runs one command, maps failures to
+//! documented exit codes. All numerics live in `lowrank-core`, all file formats in `lowrank-io`.
+
+mod args;
+mod cmd;
+mod failure;
+mod progress;
+mod report;
+mod system;
+
+use clap::Parser;
+use failure::Failure;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            if f.is_broken_pipe() {
+                // `lowrank ... | head` is not an error.
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {}", f.message());
+            ExitCode::from(f.code())
+        }
+    }
+}
+
+fn run(cli: args::Cli) -> Result<(), Failure> {
+    if let Some(n) = cli.threads {
+        if n == 0 {
+            return Err(Failure::usage("--threads must be at least 1"));
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| Failure::internal(anyhow::anyhow!("cannot start {n} threads: {e}")))?;
+    }
+    let global = cmd::Global {
+        quiet: cli.quiet,
+        json: cli.json,
+    };
+    match cli.command {
+        args::Command::Info(a) => cmd::info::run(a, &global),
+        args::Command::Svd(a) => cmd::svd::run(a, &global),
+    }
+}

@@ -1,0 +1,82 @@
+//! The progress bar: an [`Observer`] that draws with indicatif on stderr.
+//!
+//! Quiet when `--quiet` is given or stderr is not a terminal; otherwise it appears only once
+//! work has run for most of a second, so quick jobs print nothing extra.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lowrank_core::{Observer, Progress};
+use std::io::IsTerminal;
+use std::ops::ControlFlow;
+use std::time::Duration;
+
+const SHOW_AFTER: Duration = Duration::from_millis(800);
+
+/// Draws progress for one command.
+pub(crate) struct Bar {
+    bar: Option<ProgressBar>,
+    phase: String,
+}
+
+impl Bar {
+    pub(crate) fn new(quiet: bool) -> Self {
+        let enabled = !quiet && std::io::stderr().is_terminal();
+        let bar = enabled.then(|| {
+            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {msg:24} [{bar:30}] {pos}/{len} {elapsed}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            // Reveal the bar after a short delay from a helper thread, so that long steps that
+            // report nothing (reading a large file) still show a live spinner.
+            let delayed = b.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(SHOW_AFTER);
+                if !delayed.is_finished() {
+                    delayed.set_draw_target(ProgressDrawTarget::stderr());
+                    delayed.enable_steady_tick(Duration::from_millis(120));
+                }
+            });
+            b
+        });
+        Self {
+            bar,
+            phase: String::new(),
+        }
+    }
+
+    /// A step without a count (reading a file, writing outputs).
+    pub(crate) fn phase(&mut self, message: &str) {
+        if let Some(b) = &self.bar {
+            b.set_message(message.to_string());
+            b.set_length(0);
+            b.set_position(0);
+        }
+    }
+
+    pub(crate) fn finish(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Observer for Bar {
+    fn progress(&mut self, p: &Progress<'_>) -> ControlFlow<()> {
+        if let Some(b) = &self.bar {
+            if self.phase != p.phase {
+                self.phase = p.phase.to_string();
+                b.set_message(self.phase.clone());
+            }
+            b.set_length(p.total);
+            b.set_position(p.done);
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
