@@ -11,6 +11,7 @@ Exit codes:
   3  input error: unreadable or malformed file, NaN/Inf in the data
   4  refused: the job would exceed --max-memory, or the output exists (use --force)
   5  numerical failure: an iterative method did not converge
+  6  output error: the results could not be written
   1  internal error (please report it)";
 
 /// Low-rank matrix factorization: SVD of real matrices from real files, with a quality
@@ -50,7 +51,7 @@ Examples (from the repository root):
   lowrank svd testdata/mtx/illc1850.mtx --rank 20 --method lanczos --tol 1e-10 --out lsa/
   lowrank svd testdata/dense/lowrank_300x80.csv --energy 0.90 --max-rank 50 --out run2/
   lowrank svd testdata/mtx/well1033.mtx --method exact --values-only
-  lowrank svd testdata/triplets/ratings_small.tsv --rank 3 --json"
+  lowrank svd testdata/triplets/ratings_small.tsv --input-format triplets --rank 3 --json"
     )]
     Svd(SvdArgs),
 }

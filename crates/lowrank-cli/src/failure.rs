@@ -15,6 +15,7 @@ pub(crate) const USAGE: u8 = 2;
 pub(crate) const INPUT: u8 = 3;
 pub(crate) const REFUSED: u8 = 4;
 pub(crate) const NUMERICAL: u8 = 5;
+pub(crate) const OUTPUT: u8 = 6;
 pub(crate) const INTERNAL: u8 = 1;
 
 impl Failure {
@@ -26,6 +27,14 @@ impl Failure {
     }
     pub(crate) fn refused(msg: impl Into<String>) -> Self {
         Self::new(REFUSED, anyhow::anyhow!(msg.into()))
+    }
+    /// Writing results failed.
+    pub(crate) fn output(error: lowrank_io::IoError) -> Self {
+        let code = match error {
+            IoError::OutputExists { .. } => REFUSED,
+            _ => OUTPUT,
+        };
+        Self::new(code, error.into())
     }
     pub(crate) fn internal(error: anyhow::Error) -> Self {
         Self::new(INTERNAL, error)
@@ -81,8 +90,8 @@ impl From<SvdError> for Failure {
 pub(crate) fn non_finite(path: &std::path::Path, e: NonFiniteError) -> Failure {
     let hint = if e.first_value.is_nan() {
         "\nIf NaN (or empty cells) mark missing values, this is a matrix-completion problem, not \
-         an SVD: use a factorization model that fits only the observed entries (`lowrank mf`, \
-         regularized matrix factorization), or impute the missing values first."
+         an SVD: fit a regularized matrix factorization to the observed entries only, or impute \
+         the missing values first."
     } else {
         "\nInfinite values cannot be decomposed; check the data for overflow or division by zero."
     };

@@ -122,6 +122,8 @@ pub(crate) struct MemoryInfo {
     pub(crate) estimated_job_bytes: u64,
     pub(crate) limit_bytes: u64,
     pub(crate) peak_rss_bytes: Option<u64>,
+    /// Peak resident memory from the end of reading to the end of the certificate.
+    pub(crate) peak_rss_compute_bytes: Option<u64>,
 }
 
 fn stdout_failure(e: std::io::Error) -> Failure {

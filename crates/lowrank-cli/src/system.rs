@@ -24,6 +24,12 @@ pub(crate) fn peak_rss() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Resets the peak-RSS mark (Linux: writing 5 to `/proc/self/clear_refs`), so that the next
+/// [`peak_rss`] reading covers only what follows. Returns whether it worked.
+pub(crate) fn reset_peak_rss() -> bool {
+    fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
 /// Parses `"8G"`, `"512M"`, `"1.5GiB"`, `"1000000"` (bytes), `"60%"` (of physical memory).
 pub(crate) fn parse_bytes(s: &str) -> Result<u64, String> {
     let t = s.trim();

@@ -46,6 +46,9 @@ pub struct Certificate {
     pub orthogonality_loss_v: f64,
 }
 
+/// Columns per residual product (bounds the certificate's workspace).
+const CERTIFICATE_PANEL: usize = 4;
+
 /// Dense inputs up to this many entries get the direct reconstruction error.
 const DIRECT_ERROR_MAX_ENTRIES: usize = 400_000_000;
 
@@ -73,22 +76,42 @@ pub fn certify(
     let sigma1 = svd.s.first().copied().unwrap_or(0.0);
     let scale = if sigma1 > 0.0 { 1.0 / sigma1 } else { 1.0 };
 
-    let mut av = Mat::<f64>::zeros(m, k);
-    op.apply(av.as_mut(), v.as_ref(), par)?;
-    let mut atu = Mat::<f64>::zeros(n, k);
-    op.apply_transpose(atu.as_mut(), u.as_ref(), par)?;
-    let col_residual = |prod: &Mat<f64>, basis: &Mat<f64>, i: usize| -> f64 {
-        let s = svd.s[i];
-        prod.col(i)
-            .iter()
-            .zip(basis.col(i).iter())
-            .map(|(p, b)| (p - s * b).powi(2))
-            .sum::<f64>()
-            .sqrt()
-            * scale
-    };
-    let residual_av: Vec<f64> = (0..k).map(|i| col_residual(&av, u, i)).collect();
-    let residual_atu: Vec<f64> = (0..k).map(|i| col_residual(&atu, v, i)).collect();
+    // Residuals in column panels: the workspace stays at a few vectors whatever k is.
+    let mut residual_av = Vec::with_capacity(k);
+    let mut residual_atu = Vec::with_capacity(k);
+    let mut cross = 0.0; // Σ σᵢ·uᵢᵀ(A·vᵢ), for the Gram identity
+    let mut c0 = 0;
+    while c0 < k {
+        let pb = CERTIFICATE_PANEL.min(k - c0);
+        let mut av = Mat::<f64>::zeros(m, pb);
+        op.apply(av.as_mut(), v.as_ref().subcols(c0, pb), par)?;
+        for c in 0..pb {
+            let i = c0 + c;
+            let s = svd.s[i];
+            let (mut res, mut dot) = (0.0, 0.0);
+            for (p, b) in av.col(c).iter().zip(u.col(i).iter()) {
+                res += (p - s * b) * (p - s * b);
+                dot += p * b;
+            }
+            residual_av.push(res.sqrt() * scale);
+            cross += s * dot;
+        }
+        drop(av);
+        let mut atu = Mat::<f64>::zeros(n, pb);
+        op.apply_transpose(atu.as_mut(), u.as_ref().subcols(c0, pb), par)?;
+        for c in 0..pb {
+            let i = c0 + c;
+            let s = svd.s[i];
+            let res: f64 = atu
+                .col(c)
+                .iter()
+                .zip(v.col(i).iter())
+                .map(|(p, b)| (p - s * b) * (p - s * b))
+                .sum();
+            residual_atu.push(res.sqrt() * scale);
+        }
+        c0 += pb;
+    }
     let max_residual = residual_av
         .iter()
         .chain(&residual_atu)
@@ -106,16 +129,6 @@ pub fn certify(
         ),
         _ => {
             // ‖A − UΣVᵀ‖² = ‖A‖² − 2 Σ σᵢ uᵢᵀAvᵢ + Σᵢⱼ σᵢσⱼ (UᵀU)ᵢⱼ (VᵀV)ᵢⱼ.
-            let cross: f64 = (0..k)
-                .map(|i| {
-                    svd.s[i]
-                        * u.col(i)
-                            .iter()
-                            .zip(av.col(i).iter())
-                            .map(|(a, b)| a * b)
-                            .sum::<f64>()
-                })
-                .sum();
             let mut recon = 0.0;
             for i in 0..k {
                 for j in 0..k {

@@ -41,7 +41,7 @@ pub enum SvdError {
     /// An iterative solver did not reach its tolerance.
     #[error(
         "no convergence after {iterations} iterations: largest relative residual {max_residual:.3e} \
-         (tolerance {tolerance:.1e}); try a larger --max-iter or a looser --tol"
+         (tolerance {tolerance:.1e}); allow more restarts (--max-restarts) or a looser --tol"
     )]
     NoConvergence {
         /// Iterations (restarts) performed.

@@ -38,6 +38,7 @@ pub(crate) fn run(a: InfoArgs, g: &Global) -> Result<(), Failure> {
         Matrix::Sparse(s) => s.frobenius_norm_sq(),
     }
     .unwrap_or(f64::NAN)
+    .max(0.0)
     .sqrt();
     let total = m as f64 * n as f64;
     let summary = InfoSummary {

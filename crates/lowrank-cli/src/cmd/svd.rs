@@ -8,7 +8,6 @@ use crate::report::{
     self, InputInfo, MemoryInfo, Params, RankInfo, Report, ResultInfo, Timings, Tool,
 };
 use crate::system;
-use anyhow::Context;
 use faer::{Mat, Par};
 use lowrank_core::certificate::certify;
 use lowrank_core::op::{Centered, DenseOp, LinearOperator};
@@ -35,6 +34,15 @@ pub(crate) fn run(a: SvdArgs, g: &Global) -> Result<(), Failure> {
     let input = load(&a.input, &mut bar)?;
     let loaded = &input.loaded;
     let (m, n) = (loaded.matrix.nrows(), loaded.matrix.ncols());
+    if m == 0 || n == 0 {
+        return Err(Failure::new(
+            crate::failure::INPUT,
+            anyhow::anyhow!(
+                "{}: the matrix is empty ({m}x{n}): there is nothing to decompose",
+                a.input.input.display()
+            ),
+        ));
+    }
     let threads = rayon::current_num_threads();
     let par = if threads > 1 {
         Par::rayon(threads)
@@ -84,6 +92,8 @@ pub(crate) fn run(a: SvdArgs, g: &Global) -> Result<(), Failure> {
         ),
     };
 
+    let peak_after_read = system::peak_rss();
+    let compute_peak_tracked = system::reset_peak_rss();
     let compute_start = Instant::now();
     let output = compute(op.as_ref(), &params, &mut bar)?;
     let compute_seconds = compute_start.elapsed().as_secs_f64();
@@ -91,8 +101,12 @@ pub(crate) fn run(a: SvdArgs, g: &Global) -> Result<(), Failure> {
     let cert_start = Instant::now();
     let certificate = certify(op.as_ref(), &output.svd, par)?;
     let certificate_seconds = cert_start.elapsed().as_secs_f64();
+    let peak_compute = if compute_peak_tracked {
+        system::peak_rss()
+    } else {
+        None
+    };
 
-    let mut outputs = Vec::new();
     let write_start = Instant::now();
     let mut report = Report {
         schema: report::SCHEMA,
@@ -143,59 +157,26 @@ pub(crate) fn run(a: SvdArgs, g: &Global) -> Result<(), Failure> {
             estimated_job_bytes: output.info.estimated_memory_bytes,
             limit_bytes: input.memory_limit,
             peak_rss_bytes: None,
+            peak_rss_compute_bytes: peak_compute,
         },
         outputs: Vec::new(),
     };
 
     if let Some(out) = &a.out {
         bar.phase("writing");
-        let dir = OutputDir::create(out, a.force)?;
-        let svd = &output.svd;
-        let s_col = Mat::<f64>::from_fn(svd.s.len(), 1, |i, _| svd.s[i]);
-        match a.output_format {
-            OutputFormat::Npy => {
-                lowrank_io::write_npy_vec(&dir.file("S.npy"), &svd.s)?;
-                outputs.push("S.npy".to_string());
-                if let (Some(u), Some(v)) = (&svd.u, &svd.v) {
-                    lowrank_io::write_npy(&dir.file("U.npy"), u.as_ref())?;
-                    lowrank_io::write_npy(&dir.file("V.npy"), v.as_ref())?;
-                    outputs.extend(["U.npy".to_string(), "V.npy".to_string()]);
-                }
-            }
-            OutputFormat::Safetensors => {
-                let mut tensors = vec![("S", s_col.as_ref())];
-                if let (Some(u), Some(v)) = (&svd.u, &svd.v) {
-                    tensors.push(("U", u.as_ref()));
-                    tensors.push(("V", v.as_ref()));
-                }
-                lowrank_io::write_safetensors(&dir.file("factors.safetensors"), &tensors)?;
-                outputs.push("factors.safetensors".to_string());
-            }
-        }
-        for (name, ids) in [
-            ("row_ids.txt", &loaded.row_ids),
-            ("col_ids.txt", &loaded.col_ids),
-        ] {
-            if let Some(ids) = ids {
-                let mut text = ids.join("\n");
-                text.push('\n');
-                lowrank_io::write_atomic(&dir.file(name), text.as_bytes())?;
-                outputs.push(name.to_string());
-            }
-        }
-        outputs.push("report.json".to_string());
-        report.outputs = outputs;
+        let dir = OutputDir::create(out, a.force).map_err(Failure::output)?;
+        report.outputs =
+            write_factors(&dir, &output.svd, loaded, a.output_format).map_err(Failure::output)?;
+        report.outputs.push("report.json".to_string());
         report.timings.write_seconds = write_start.elapsed().as_secs_f64();
         report.timings.total_seconds = total_start.elapsed().as_secs_f64();
-        report.memory.peak_rss_bytes = system::peak_rss();
+        report.memory.peak_rss_bytes = overall_peak(peak_after_read);
         let json = serde_json::to_vec_pretty(&report).map_err(|e| Failure::internal(e.into()))?;
-        lowrank_io::write_atomic(&dir.file("report.json"), &json)?;
-        dir.commit()
-            .with_context(|| format!("moving the results into {}", out.display()))
-            .map_err(|e| Failure::new(crate::failure::REFUSED, e))?;
+        lowrank_io::write_atomic(&dir.file("report.json"), &json).map_err(Failure::output)?;
+        dir.commit().map_err(Failure::output)?;
     } else {
         report.timings.total_seconds = total_start.elapsed().as_secs_f64();
-        report.memory.peak_rss_bytes = system::peak_rss();
+        report.memory.peak_rss_bytes = overall_peak(peak_after_read);
     }
     bar.finish();
 
@@ -203,6 +184,57 @@ pub(crate) fn run(a: SvdArgs, g: &Global) -> Result<(), Failure> {
         report::print_json(&report)
     } else {
         report::print_text(&human_summary(&report, a.out.as_deref()))
+    }
+}
+
+/// Writes the factors (and id maps) into the temporary output directory; returns the names.
+fn write_factors(
+    dir: &OutputDir,
+    svd: &lowrank_core::svd::Svd,
+    loaded: &lowrank_io::Loaded,
+    format: OutputFormat,
+) -> Result<Vec<String>, lowrank_io::IoError> {
+    let mut outputs = Vec::new();
+    match format {
+        OutputFormat::Npy => {
+            lowrank_io::write_npy_vec(&dir.file("S.npy"), &svd.s)?;
+            outputs.push("S.npy".to_string());
+            if let (Some(u), Some(v)) = (&svd.u, &svd.v) {
+                lowrank_io::write_npy(&dir.file("U.npy"), u.as_ref())?;
+                lowrank_io::write_npy(&dir.file("V.npy"), v.as_ref())?;
+                outputs.extend(["U.npy".to_string(), "V.npy".to_string()]);
+            }
+        }
+        OutputFormat::Safetensors => {
+            let s_col = Mat::<f64>::from_fn(svd.s.len(), 1, |i, _| svd.s[i]);
+            let mut tensors = vec![("S", s_col.as_ref())];
+            if let (Some(u), Some(v)) = (&svd.u, &svd.v) {
+                tensors.push(("U", u.as_ref()));
+                tensors.push(("V", v.as_ref()));
+            }
+            lowrank_io::write_safetensors(&dir.file("factors.safetensors"), &tensors)?;
+            outputs.push("factors.safetensors".to_string());
+        }
+    }
+    for (name, ids) in [
+        ("row_ids.txt", &loaded.row_ids),
+        ("col_ids.txt", &loaded.col_ids),
+    ] {
+        if let Some(ids) = ids {
+            let mut text = ids.join("\n");
+            text.push('\n');
+            lowrank_io::write_atomic(&dir.file(name), text.as_bytes())?;
+            outputs.push(name.to_string());
+        }
+    }
+    Ok(outputs)
+}
+
+/// The whole run's peak: the larger of the mark before the compute reset and the one since.
+fn overall_peak(before: Option<u64>) -> Option<u64> {
+    match (before, system::peak_rss()) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -217,7 +249,7 @@ fn validate_flags(a: &SvdArgs) -> Result<(), Failure> {
             "no rank given: use --rank K, --energy E, --max-error E or --tol T (or --values-only for all singular values)",
         ));
     }
-    if a.values_only && a.output_format == OutputFormat::Safetensors && a.out.is_none() {
+    if a.output_format == OutputFormat::Safetensors && a.out.is_none() {
         return Err(Failure::usage("--format safetensors needs --out"));
     }
     Ok(())
@@ -332,7 +364,17 @@ fn human_summary(r: &Report, out: Option<&std::path::Path>) -> String {
         r.timings.total_seconds
     );
     if let Some(p) = r.memory.peak_rss_bytes {
-        let _ = writeln!(s, "memory      peak {}", lowrank_core::memory::Bytes(p));
+        let compute = r
+            .memory
+            .peak_rss_compute_bytes
+            .map(|c| format!(", {} while computing", lowrank_core::memory::Bytes(c)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "memory      peak {}{compute} (input {})",
+            lowrank_core::memory::Bytes(p),
+            lowrank_core::memory::Bytes(r.memory.input_bytes)
+        );
     }
     if let Some(o) = out {
         let _ = writeln!(s, "written     {} ({})", o.display(), r.outputs.join(", "));

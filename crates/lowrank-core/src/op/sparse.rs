@@ -74,11 +74,11 @@ const APPLY_PANEL: usize = 8;
 /// Target non-zeros per parallel block of `A·X`.
 const ROW_BLOCK_NNZ: usize = 1 << 15;
 /// Upper bound on the scatter blocks of `Aᵀ·X`; fixed by the shape, never by the thread count.
-const MAX_TRANSPOSE_BLOCKS: usize = 8;
+const MAX_TRANSPOSE_BLOCKS: usize = 4;
 /// Non-zeros per scatter block of `Aᵀ·X` before another block is worth its accumulator.
 const TRANSPOSE_BLOCK_NNZ: usize = 1 << 18;
 /// Memory the `Aᵀ·X` accumulators may use; wider blocks are processed in column panels.
-const TRANSPOSE_ACCUMULATOR_BYTES: usize = 48 << 20;
+const TRANSPOSE_ACCUMULATOR_BYTES: usize = 8 << 20;
 
 impl CsrMatrix {
     /// Builds from raw CSR arrays, checking every invariant.
@@ -347,33 +347,44 @@ impl CsrMatrix {
         y
     }
 
-    /// `Y = A·X` for a row-major panel of `pb` columns.
-    fn spmm_panel(&self, x: &[f64], pb: usize, par: Par) -> Vec<f64> {
-        let mut y = vec![0.0; self.nrows * pb];
+    /// `out = A·X` for a row-major panel `x` of `pb` columns, written straight into the
+    /// column-major `out` (row blocks in parallel; no second copy of the result).
+    fn spmm_panel(&self, out: MatMut<'_, f64>, x: &[f64], pb: usize, par: Par) {
         let rows_per_block = self.rows_per_block();
-        let kernel = |(blk, ys): (usize, &mut [f64])| {
+        let kernel = |(blk, mut chunk): (usize, MatMut<'_, f64>)| {
             let first = blk * rows_per_block;
-            for (local, yrow) in ys.chunks_exact_mut(pb).enumerate() {
+            let mut acc = [0.0f64; APPLY_PANEL];
+            for local in 0..chunk.nrows() {
                 let i = first + local;
+                let acc = &mut acc[..pb];
+                acc.fill(0.0);
                 for p in self.row_ptr[i]..self.row_ptr[i + 1] {
                     let v = self.values[p];
                     let j = self.col_idx[p] as usize;
-                    for (acc, &xv) in yrow.iter_mut().zip(&x[j * pb..j * pb + pb]) {
-                        *acc += v * xv;
+                    for (a, &xv) in acc.iter_mut().zip(&x[j * pb..j * pb + pb]) {
+                        *a += v * xv;
                     }
+                }
+                for (c, &a) in acc.iter().enumerate() {
+                    chunk[(local, c)] = a;
                 }
             }
         };
         if parallel(par) {
-            y.par_chunks_mut(rows_per_block * pb)
+            out.par_row_chunks_mut(rows_per_block)
                 .enumerate()
                 .for_each(kernel);
         } else {
-            y.chunks_mut(rows_per_block * pb)
-                .enumerate()
-                .for_each(kernel);
+            let mut out = out;
+            let mut blk = 0;
+            let mut start = 0;
+            while start < self.nrows {
+                let rows = rows_per_block.min(self.nrows - start);
+                kernel((blk, out.rb_mut().subrows_mut(start, rows)));
+                start += rows;
+                blk += 1;
+            }
         }
-        y
     }
 
     /// `Σᵢ coef(i)·aᵢ` over the rows `aᵢ` of A (an n-vector): each fixed row block scatters
@@ -501,8 +512,12 @@ impl LinearOperator for CsrMatrix {
                     *o = *v;
                 }
             } else {
-                let y = self.spmm_panel(&to_row_major(panel), pb, par);
-                from_row_major(out.rb_mut().subcols_mut(c0, pb), &y);
+                self.spmm_panel(
+                    out.rb_mut().subcols_mut(c0, pb),
+                    &to_row_major(panel),
+                    pb,
+                    par,
+                );
             }
             c0 += pb;
         }
@@ -532,14 +547,18 @@ impl LinearOperator for CsrMatrix {
         let blocks = self.row_blocks(self.transpose_block_count());
         let per_col = blocks.len() * n * 8;
         let panel = (TRANSPOSE_ACCUMULATOR_BYTES / per_col.max(1)).clamp(1, b);
-        let y = to_row_major(rhs);
         let mut col0 = 0;
         while col0 < b {
             let pb = panel.min(b - col0);
+            let y = rhs.subcols(col0, pb);
             let scatter = |&(r0, r1): &(usize, usize)| {
                 let mut acc = vec![0.0; n * pb];
+                let mut row = vec![0.0; pb];
                 for i in r0..r1 {
-                    let yrow = &y[i * b + col0..i * b + col0 + pb];
+                    for (c, r) in row.iter_mut().enumerate() {
+                        *r = y[(i, c)];
+                    }
+                    let yrow = &row[..];
                     for p in self.row_ptr[i]..self.row_ptr[i + 1] {
                         let v = self.values[p];
                         let j = self.col_idx[p] as usize;
@@ -556,33 +575,25 @@ impl LinearOperator for CsrMatrix {
                 blocks.iter().map(scatter).collect()
             };
             // Sum the block accumulators in block order: the result does not depend on threads.
-            let (first, rest) = partials.split_first().expect("at least one block");
-            let mut total = first.clone();
-            let reduce = |(t, idx): (&mut [f64], usize)| {
+            let mut parts = partials.into_iter();
+            let mut total = parts.next().expect("at least one block");
+            let rest: Vec<Vec<f64>> = parts.collect();
+            let reduce = |(idx, t): (usize, &mut [f64])| {
                 let off = idx * 4096;
-                for part in rest {
-                    let len = t.len();
+                let len = t.len();
+                for part in &rest {
                     for (a, &p) in t.iter_mut().zip(&part[off..off + len]) {
                         *a += p;
                     }
                 }
             };
             if parallel(par) {
-                total
-                    .par_chunks_mut(4096)
-                    .enumerate()
-                    .for_each(|(i, t)| reduce((t, i)));
+                total.par_chunks_mut(4096).enumerate().for_each(reduce);
             } else {
-                total
-                    .chunks_mut(4096)
-                    .enumerate()
-                    .for_each(|(i, t)| reduce((t, i)));
+                total.chunks_mut(4096).enumerate().for_each(reduce);
             }
-            for c in 0..pb {
-                for (j, o) in out.rb_mut().col_mut(col0 + c).iter_mut().enumerate() {
-                    *o = total[j * pb + c];
-                }
-            }
+            drop(rest);
+            from_row_major(out.rb_mut().subcols_mut(col0, pb), &total);
             col0 += pb;
         }
         Ok(())

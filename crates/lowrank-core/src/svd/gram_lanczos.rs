@@ -75,6 +75,9 @@ pub(crate) fn solve(
     let mut clock = PhaseClock::new();
     let mut random = rng(params.seed, 2);
 
+    // U is allocated before the basis: when the basis is freed at the end, the allocator can
+    // reuse that memory for the certificate's work instead of growing the process further.
+    let mut u_out = (params.vectors == Vectors::Both).then(|| Mat::<f64>::zeros(m, k));
     let mut q = Mat::<f64>::zeros(n, d + 1);
     let mut t = Mat::<f64>::zeros(d, d);
     // Start in the range of Aᵀ, where all of G's non-null eigenvectors live.
@@ -131,7 +134,7 @@ pub(crate) fn solve(
                 (0..k).all(|i| beta * s[(size - 1, i)].abs() <= params.tol * sigma1 * sigma[i]);
             if converged {
                 clock.lap("lanczos steps");
-                let svd = finish(op, &q, &s, &sigma, size, k, params.vectors, par)?;
+                let svd = finish(op, q, u_out.take(), &s, &sigma, size, k, par)?;
                 matvecs += if params.vectors == Vectors::Both {
                     k as u64
                 } else {
@@ -186,28 +189,28 @@ pub(crate) fn solve(
 #[allow(clippy::too_many_arguments)]
 fn finish(
     op: &dyn LinearOperator,
-    q: &Mat<f64>,
+    q: Mat<f64>,
+    u: Option<Mat<f64>>,
     s: &Mat<f64>,
     sigma: &[f64],
     size: usize,
     k: usize,
-    vectors: Vectors,
     par: Par,
 ) -> Result<Svd, SvdError> {
     let values = sigma[..k].to_vec();
-    if vectors == Vectors::None {
+    let Some(mut u) = u else {
         return Ok(Svd {
             s: values,
             u: None,
             v: None,
         });
-    }
+    };
     let v = product(
         q.as_ref().subcols(0, size),
         s.as_ref().submatrix(0, 0, size, k),
         par,
     );
-    let mut u = Mat::<f64>::zeros(op.nrows(), k);
+    drop(q);
     op.apply(u.as_mut(), v.as_ref(), par)?;
     let tiny = f64::EPSILON * (op.nrows().max(op.ncols()) as f64) * sigma[0];
     let mut random = rng(0, 3);
