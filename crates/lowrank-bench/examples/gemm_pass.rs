@@ -18,7 +18,14 @@ fn main() {
         matmul(y.as_mut(), Accum::Replace, a.as_ref(), z.as_ref(), 1.0, par);
         let t1 = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        matmul(w.as_mut(), Accum::Replace, a.transpose(), q.as_ref(), 1.0, par);
+        matmul(
+            w.as_mut(),
+            Accum::Replace,
+            a.transpose(),
+            q.as_ref(),
+            1.0,
+            par,
+        );
         let t2 = t.elapsed().as_secs_f64();
         let t = Instant::now();
         op.apply(y.as_mut(), z.as_ref(), par).unwrap();

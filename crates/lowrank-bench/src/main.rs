@@ -33,6 +33,10 @@ struct Row {
     frobenius_excess: Option<f64>,
     parse_seconds: f64,
     detail: String,
+    /// Flop rate of the passes over A (dense only), as a fraction of the calibration GEMM's.
+    gemm_fraction: Option<f64>,
+    #[serde(skip)]
+    pass_flop_rate: Option<f64>,
 }
 
 fn main() -> Result<()> {
@@ -89,8 +93,10 @@ fn main() -> Result<()> {
     }
     let cal_after = calibrate(par);
     let cal = cal_before.min(cal_after);
+    let gemm_rate = 2.0 * 1500f64.powi(3) / cal;
     for r in &mut rows {
         r.gemm_ratio = r.median / cal;
+        r.gemm_fraction = r.pass_flop_rate.map(|f| f / gemm_rate);
     }
     println!("lowrank {} — {threads} threads; calibration GEMM 1500² f64 best-of-5: before {:.1} ms, after {:.1} ms\n", env!("CARGO_PKG_VERSION"), cal_before * 1e3, cal_after * 1e3);
     println!("| workload | variant | compute s, median (min–max) | ×GEMM | σ error | ‖Av−σu‖/σ₁ | ‖Aᵀu−σv‖/σ₁ | Frobenius excess | parse s | notes |");
@@ -102,7 +108,11 @@ fn main() -> Result<()> {
             "| {} | {} | {:.3} ({:.3}–{:.3}) | {:.1} | {:.1e} | {:.1e} | {:.1e} | {} | {:.3} | {} |",
             r.workload, r.variant, r.median, min, max, r.gemm_ratio, r.sigma_error, r.residual_av, r.residual_atu,
             r.frobenius_excess.map(|f| format!("{f:.1e}")).unwrap_or_else(|| "–".into()),
-            r.parse_seconds, r.detail
+            r.parse_seconds,
+            match r.gemm_fraction {
+                Some(f) => format!("{}; passes over A at {:.0}% of GEMM throughput", r.detail, 100.0 * f),
+                None => r.detail.clone(),
+            }
         );
     }
     if let Some(p) = json_out {
@@ -195,6 +205,19 @@ fn measure(
             excess = Some(cert.relative_error * cert.frobenius_norm / tail - 1.0);
         }
     }
+    // Dense passes over A: 2·m·n flops per vector product, timed by the solver's phases.
+    let pass_seconds: f64 = out
+        .info
+        .phases
+        .iter()
+        .filter(|p| p.phase == "products with A")
+        .map(|p| p.seconds)
+        .sum();
+    let pass_flop_rate =
+        (op.as_dense().is_some() && pass_seconds > 0.0 && out.info.method == Method::Randomized)
+            .then(|| {
+                2.0 * op.nrows() as f64 * op.ncols() as f64 * out.info.matvecs as f64 / pass_seconds
+            });
     let detail = format!(
         "{} ({}; {} iterations, {} products, subspace {})",
         out.info.method.name(),
@@ -219,6 +242,8 @@ fn measure(
         frobenius_excess: excess,
         parse_seconds,
         detail,
+        gemm_fraction: None,
+        pass_flop_rate,
     })
 }
 

@@ -55,14 +55,16 @@ pub(crate) fn solve(
 
     let omega = gaussian(n, l, &mut rng(params.seed, 0));
     let mut y = Mat::<f64>::zeros(m, l);
+    clock.lap("sketch");
     op.apply(y.as_mut(), omega.as_ref(), par)?;
     matvecs += l as u64;
     drop(omega);
+    clock.lap("products with A");
     // `basis` holds the orthonormal blocks Q_0..Q_t (only the last one for subspace iteration);
     // `projected` holds Aᵀ·Q_i for each of them, so that Wᵀ = QᵀA is never recomputed.
     let mut basis: Vec<Mat<f64>> = vec![orthonormalize(y.as_ref(), par)];
     let mut projected: Vec<Mat<f64>> = Vec::new();
-    clock.lap("sketch");
+    clock.lap("orthonormalization");
 
     let mut iterations = 0;
     let mut previous: Option<Vec<f64>> = None;
@@ -70,13 +72,14 @@ pub(crate) fn solve(
     loop {
         let q = basis.last().expect("one block at least");
         let mut w = Mat::<f64>::zeros(n, q.ncols());
+        clock.lap("orthonormalization");
         op.apply_transpose(w.as_mut(), q.as_ref(), par)?;
+        clock.lap("products with A");
         matvecs += q.ncols() as u64;
         if !krylov {
             projected.clear();
         }
         projected.push(w);
-        clock.lap("power iterations");
         let done = if auto {
             let s = top_values(&projected, k)?;
             if let Some(prev) = &previous {
@@ -116,8 +119,10 @@ pub(crate) fn solve(
         }
         // Next block: Q_{t+1} = orth(A·orth(Aᵀ Q_t)), made orthogonal to the earlier blocks.
         let z = orthonormalize(projected.last().expect("just pushed").as_ref(), par);
+        clock.lap("orthonormalization");
         op.apply(y.as_mut(), z.as_ref(), par)?;
         matvecs += z.ncols() as u64;
+        clock.lap("products with A");
         drop(z);
         if krylov {
             // Project out the earlier blocks, orthonormalize, and do both again: once the Krylov
@@ -137,7 +142,7 @@ pub(crate) fn solve(
             basis[0] = orthonormalize(y.as_ref(), par);
         }
         iterations += 1;
-        clock.lap("power iterations");
+        clock.lap("orthonormalization");
     }
 
     // Rayleigh–Ritz on the final subspace: W = AᵀQ = Ṽ Σ Ũᵀ.
