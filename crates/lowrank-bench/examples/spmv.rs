@@ -31,6 +31,21 @@ fn main() {
             a.apply_transpose(aty.as_mut(), y.as_ref(), par).unwrap();
         }
         let tt = t.elapsed().as_secs_f64() / reps as f64;
+        for gb in [1usize, 2, 4] {
+            if b != 1 {
+                break;
+            }
+            let xg = Mat::<f64>::from_fn(n, gb, |i, j| ((i + j) % 7) as f64);
+            let mut g = Mat::<f64>::zeros(n, gb);
+            let t = Instant::now();
+            for _ in 0..reps {
+                a.apply_gram(g.as_mut(), xg.as_ref(), par).unwrap();
+            }
+            println!(
+                "fused AᵀA·X b={gb}: {:.2} ms",
+                t.elapsed().as_secs_f64() / reps as f64 * 1e3
+            );
+        }
         if b == 1 {
             let mut g = Mat::<f64>::zeros(n, 1);
             let t = Instant::now();

@@ -71,6 +71,8 @@ pub enum SparseBuildError {
 
 /// Columns of `X` per pass of `A·X` (a panel of X rows stays in cache).
 const APPLY_PANEL: usize = 8;
+/// Columns per fused `AᵀA·X` pass.
+const GRAM_PANEL: usize = 4;
 /// Target non-zeros per parallel block of `A·X`.
 const ROW_BLOCK_NNZ: usize = 1 << 15;
 /// Upper bound on the scatter blocks of `Aᵀ·X`; fixed by the shape, never by the thread count.
@@ -431,6 +433,59 @@ impl CsrMatrix {
         total
     }
 
+    /// `AᵀA·X` for a row-major panel of `B` columns in one pass: each row's `B` dot products,
+    /// then its scatter, while the row is in cache. Block accumulators are summed in block
+    /// order (deterministic).
+    fn gram_panel<const B: usize>(&self, x: &[f64], par: Par) -> Vec<f64> {
+        let n = self.ncols;
+        let blocks = self.row_blocks(self.transpose_block_count());
+        let scatter = |&(r0, r1): &(usize, usize)| {
+            let mut acc = vec![0.0; n * B];
+            for i in r0..r1 {
+                let (s, e) = (self.row_ptr[i], self.row_ptr[i + 1]);
+                let cols = &self.col_idx[s..e];
+                let vals = &self.values[s..e];
+                let mut t = [0.0f64; B];
+                for (&j, &v) in cols.iter().zip(vals) {
+                    let xr = &x[j as usize * B..j as usize * B + B];
+                    for c in 0..B {
+                        t[c] += v * xr[c];
+                    }
+                }
+                for (&j, &v) in cols.iter().zip(vals) {
+                    let ar = &mut acc[j as usize * B..j as usize * B + B];
+                    for c in 0..B {
+                        ar[c] += v * t[c];
+                    }
+                }
+            }
+            acc
+        };
+        let partials: Vec<Vec<f64>> = if parallel(par) {
+            blocks.par_iter().map(scatter).collect()
+        } else {
+            blocks.iter().map(scatter).collect()
+        };
+        let mut parts = partials.into_iter();
+        let mut total = parts.next().unwrap_or_else(|| vec![0.0; n * B]);
+        let rest: Vec<Vec<f64>> = parts.collect();
+        let reduce = |(idx, t): (usize, &mut [f64])| {
+            let off = idx * 4096;
+            let len = t.len();
+            for part in &rest {
+                for (a, &p) in t.iter_mut().zip(&part[off..off + len]) {
+                    *a += p;
+                }
+            }
+        };
+        if parallel(par) {
+            total.par_chunks_mut(4096).enumerate().for_each(reduce);
+        } else {
+            total.chunks_mut(4096).enumerate().for_each(reduce);
+        }
+        total
+    }
+
     /// Dot product of row `i` with `x`.
     fn row_dot(&self, i: usize, x: &[f64]) -> f64 {
         let (s, e) = (self.row_ptr[i], self.row_ptr[i + 1]);
@@ -609,12 +664,19 @@ impl LinearOperator for CsrMatrix {
     ) -> Result<(), OpError> {
         super::check_shapes("rhs", rhs, self.ncols, rhs.ncols())?;
         super::check_shapes("out", out.rb(), self.ncols, rhs.ncols())?;
-        for c in 0..rhs.ncols() {
-            let x: Vec<f64> = rhs.col(c).iter().copied().collect();
-            let g = self.scatter_reduce(par, |i| self.row_dot(i, &x));
-            for (o, v) in out.rb_mut().col_mut(c).iter_mut().zip(&g) {
-                *o = *v;
-            }
+        let b = rhs.ncols();
+        let mut c0 = 0;
+        while c0 < b {
+            let pb = GRAM_PANEL.min(b - c0);
+            let x = to_row_major(rhs.subcols(c0, pb));
+            let g = match pb {
+                1 => self.scatter_reduce(par, |i| self.row_dot(i, &x)),
+                2 => self.gram_panel::<2>(&x, par),
+                3 => self.gram_panel::<3>(&x, par),
+                _ => self.gram_panel::<4>(&x, par),
+            };
+            from_row_major(out.rb_mut().subcols_mut(c0, pb), &g);
+            c0 += pb;
         }
         Ok(())
     }

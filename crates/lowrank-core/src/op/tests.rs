@@ -185,3 +185,19 @@ fn sparse_transpose_product_is_bit_identical_across_thread_counts() {
         .unwrap();
     assert_eq!(seq, par);
 }
+
+#[test]
+fn fused_gram_matches_two_products() {
+    let (csr, dense) = sample_csr();
+    let d = DenseOp::new(dense.as_ref());
+    for b in 1..=6 {
+        let x = Mat::<f64>::from_fn(4, b, |i, j| (i * 3 + j * 5) as f64 * 0.5 - 2.0);
+        for par in [Par::Seq, Par::rayon(2)] {
+            let mut fused = Mat::zeros(4, b);
+            let mut plain = Mat::zeros(4, b);
+            csr.apply_gram(fused.as_mut(), x.as_ref(), par).unwrap();
+            d.apply_gram(plain.as_mut(), x.as_ref(), par).unwrap();
+            assert_close(&fused, &plain, 1e-12);
+        }
+    }
+}
