@@ -22,11 +22,7 @@ impl Bar {
         let enabled = !quiet && std::io::stderr().is_terminal();
         let bar = enabled.then(|| {
             let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-            b.set_style(
-                ProgressStyle::with_template("{spinner} {msg:24} [{bar:30}] {pos}/{len} {elapsed}")
-                    .expect("valid template")
-                    .progress_chars("=> "),
-            );
+            b.set_style(spinner_style());
             // Reveal the bar after a short delay from a helper thread, so that long steps that
             // report nothing (reading a large file) still show a live spinner.
             let delayed = b.clone();
@@ -45,12 +41,12 @@ impl Bar {
         }
     }
 
-    /// A step without a count (reading a file, writing outputs).
+    /// A step without a count (reading a file, writing outputs): a spinner and the elapsed time.
     pub(crate) fn phase(&mut self, message: &str) {
         if let Some(b) = &self.bar {
+            b.set_style(spinner_style());
             b.set_message(message.to_string());
-            b.set_length(0);
-            b.set_position(0);
+            self.phase.clear();
         }
     }
 
@@ -66,6 +62,7 @@ impl Observer for Bar {
         if let Some(b) = &self.bar {
             if self.phase != p.phase {
                 self.phase = p.phase.to_string();
+                b.set_style(bar_style());
                 b.set_message(self.phase.clone());
             }
             b.set_length(p.total);
@@ -79,4 +76,14 @@ impl Drop for Bar {
     fn drop(&mut self) {
         self.finish();
     }
+}
+
+fn spinner_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("valid template")
+}
+
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {msg:24} [{bar:30}] {pos}/{len} {elapsed}")
+        .expect("valid template")
+        .progress_chars("=> ")
 }

@@ -77,6 +77,7 @@ pub(crate) enum RankInfo {
 pub(crate) struct ResultInfo {
     pub(crate) method: &'static str,
     pub(crate) method_reason: String,
+    pub(crate) variant: String,
     pub(crate) notes: Vec<String>,
     pub(crate) rank: usize,
     pub(crate) singular_values: Vec<f64>,
@@ -93,6 +94,7 @@ impl ResultInfo {
         Self {
             method: info.method.name(),
             method_reason: info.reason.clone(),
+            variant: info.variant.clone(),
             notes: info.notes.clone(),
             rank: s.len(),
             singular_values: s.to_vec(),

@@ -1,5 +1,9 @@
-//! Reads a matrix file and prints how fast: `cargo run --release -p lowrank-io --example
-//! read_speed -- PATH [--serial] [--repeat N]`.
+//! Reads a matrix file and prints how fast, and the process's peak resident memory:
+//! `cargo run --release -p lowrank-io --example read_speed -- PATH [--serial] [--repeat N]
+//! [--format NAME]`.
+//!
+//! The peak (`VmHWM` from `/proc/self/status`, Linux only) covers every repetition; each read's
+//! matrix is dropped before the next one starts, so it is the peak of one read.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -14,12 +18,15 @@ fn main() {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--serial" => opts.parallel = false,
+            "--format" => {
+                opts.format = args.next().and_then(|s| lowrank_io::Format::parse_name(&s));
+            }
             "--repeat" => repeat = args.next().and_then(|s| s.parse().ok()).unwrap_or(3),
             _ => path = Some(PathBuf::from(a)),
         }
     }
     let Some(path) = path else {
-        eprintln!("usage: read_speed PATH [--serial] [--repeat N]");
+        eprintln!("usage: read_speed PATH [--serial] [--repeat N] [--format NAME]");
         std::process::exit(2);
     };
     let t = Instant::now();
@@ -56,5 +63,27 @@ fn main() {
             &loaded.sha256[..12],
             if opts.parallel { rayon::current_num_threads() } else { 1 },
         );
+        if let Some(hwm) = status_kib("VmHWM") {
+            println!(
+                "  matrix {:.1} MB; process peak RSS so far {:.1} MB",
+                loaded.matrix.memory_bytes() as f64 / 1e6,
+                hwm as f64 * 1024.0 / 1e6
+            );
+        }
     }
+}
+
+/// A `kB` field of `/proc/self/status` (`VmHWM` = peak resident set), if there is one.
+fn status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| {
+        l.strip_prefix(field)
+            .is_some_and(|rest| rest.starts_with(':'))
+    })?;
+    line[field.len() + 1..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }

@@ -3,7 +3,8 @@
 //! Readers ([`read_matrix`]) for NumPy `.npy`, delimited text (CSV, TSV, ...), Matrix Market and
 //! `row column value` triplet files produce a dense [`faer::Mat`] or a sparse
 //! [`CsrMatrix`], together with the SHA-256 of the file.
-//! Text formats are parsed in parallel chunks; every error names the file, line and column.
+//! No reader holds a whole file in memory; text formats are parsed in parallel chunks; every
+//! error names the file, line and column.
 //! [`estimate_memory`] looks only at a file's header, so a caller can refuse a job before
 //! reading it. Writers ([`write_npy`], [`write_safetensors`], [`write_atomic`]) and
 //! [`OutputDir`] never leave half-written output behind.
@@ -205,7 +206,8 @@ pub struct MemoryEstimate {
     pub entries: Option<u64>,
     /// Bytes of the loaded matrix (dense `f64`, or CSR with `u32` column indices).
     pub bytes: u64,
-    /// Estimated peak bytes while reading: the file buffer plus parsing buffers plus `bytes`.
+    /// Estimated peak bytes while reading: `bytes` plus streaming buffers (no format holds the
+    /// whole file) plus, for sparse files not already in CSR order, the staged triplets.
     pub peak_bytes: u64,
 }
 
@@ -240,11 +242,10 @@ fn resolve_format(path: &Path, opts: &ReadOptions, head: &[u8]) -> Result<Format
     ))
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest.iter() {
+/// Lower-case hex of a digest.
+pub(crate) fn hex(digest: &[u8]) -> String {
+    let mut s = String::with_capacity(2 * digest.len());
+    for b in digest {
         s.push_str(&format!("{b:02x}"));
     }
     s
@@ -263,18 +264,17 @@ pub fn sha256_file(path: &Path) -> Result<String, IoError> {
         }
         hasher.update(&buf[..n]);
     }
-    let mut s = String::with_capacity(64);
-    for b in hasher.finalize().iter() {
-        s.push_str(&format!("{b:02x}"));
-    }
-    Ok(s)
+    Ok(hex(&hasher.finalize()))
 }
 
 /// Reads a matrix file.
 ///
-/// `.npy` and delimited text are streamed straight into the matrix through small buffers
-/// (the file is never held whole) while another thread computes the SHA-256 of the file;
-/// Matrix Market and triplet files are read into memory, then hashed and parsed concurrently.
+/// No format holds the file whole. `.npy` and delimited text are streamed straight into the
+/// matrix through small buffers while another thread computes the SHA-256 of the file; Matrix
+/// Market and triplet files are streamed in line-aligned blocks (4 MiB, two in memory at a
+/// time), each hashed and the next one read while it is parsed. A general Matrix Market file
+/// whose entries are sorted by row goes straight into the CSR arrays; other sparse files keep
+/// their `(row, column, value)` triplets (`u32`, `u32`, `f64`) until they are sorted into CSR.
 /// Text is parsed in parallel chunks when `opts.parallel`.
 ///
 /// Dense formats (`.npy`, delimited text, Matrix Market `array`) give [`Matrix::Dense`];
@@ -309,78 +309,45 @@ pub fn read_matrix(path: &Path, opts: &ReadOptions) -> Result<Loaded, IoError> {
             sha256: sha256?,
         });
     }
-    let data = read_file(path, opts.parallel)?;
-    let bytes_read = data.len() as u64;
-    let parse = || -> Result<Loaded, IoError> {
-        let mut loaded = Loaded {
-            matrix: Matrix::Dense(Mat::zeros(0, 0)),
-            row_ids: None,
-            col_ids: None,
-            column_names: None,
-            format,
-            bytes_read,
-            sha256: String::new(),
-        };
-        match format {
-            Format::Npy | Format::Delimited => unreachable!("streamed above"),
-            Format::MatrixMarket => {
-                loaded.matrix = match mtx::read(path, &data, opts.parallel)? {
-                    mtx::MtxMatrix::Sparse(s) => Matrix::Sparse(s),
-                    mtx::MtxMatrix::Dense(d) => Matrix::Dense(d),
-                }
-            }
-            Format::Triplets => {
-                let t = triplets::read(path, &data, opts)?;
-                loaded.matrix = Matrix::Sparse(t.matrix);
-                loaded.row_ids = Some(t.row_ids);
-                loaded.col_ids = Some(t.col_ids);
-                loaded.column_names = t.header;
-            }
+    // Sparse formats stream the file in blocks, hashing it on the way.
+    let mut loaded = Loaded {
+        matrix: Matrix::Dense(Mat::zeros(0, 0)),
+        row_ids: None,
+        col_ids: None,
+        column_names: None,
+        format,
+        bytes_read: file_len,
+        sha256: String::new(),
+    };
+    match format {
+        Format::Npy | Format::Delimited => unreachable!("streamed above"),
+        Format::MatrixMarket => {
+            let (matrix, sha256) = mtx::read_path(path, opts.parallel)?;
+            loaded.matrix = match matrix {
+                mtx::MtxMatrix::Sparse(s) => Matrix::Sparse(s),
+                mtx::MtxMatrix::Dense(d) => Matrix::Dense(d),
+            };
+            loaded.sha256 = sha256;
         }
-        Ok(loaded)
-    };
-    let (sha256, parsed) = if opts.parallel {
-        rayon::join(|| sha256_hex(&data), parse)
-    } else {
-        (sha256_hex(&data), parse())
-    };
-    let mut loaded = parsed?;
-    loaded.sha256 = sha256;
+        Format::Triplets => {
+            let (t, sha256) = triplets::read_path(path, opts)?;
+            loaded.matrix = Matrix::Sparse(t.matrix);
+            loaded.row_ids = Some(t.row_ids);
+            loaded.col_ids = Some(t.col_ids);
+            loaded.column_names = t.header;
+            loaded.sha256 = sha256;
+        }
+    }
     Ok(loaded)
 }
 
-/// Sets the block size used to stream delimited text (default 32 MiB). For tests that need
-/// many blocks from small files; not part of the stable API.
+/// Sets the block size used to stream text files (delimited text: default 32 MiB; Matrix
+/// Market and triplets: default 4 MiB). For tests that need many blocks from small files; not
+/// part of the stable API.
 #[doc(hidden)]
 pub fn __set_text_block_bytes(n: usize) {
     delimited::set_block_bytes(n);
-}
-
-/// Reads a whole file. Large files are read in parallel pieces (positioned reads into
-/// disjoint parts of the buffer), which also spreads the cost of first touching the memory.
-fn read_file(path: &Path, parallel: bool) -> Result<Vec<u8>, IoError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileExt;
-        const PIECE: usize = 8 << 20;
-        let f = std::fs::File::open(path).map_err(|e| IoError::io(path, e))?;
-        let meta = f.metadata().map_err(|e| IoError::io(path, e))?;
-        let len = meta.len() as usize;
-        if parallel && meta.is_file() && len >= 4 * PIECE {
-            use rayon::prelude::*;
-            let mut buf = vec![0u8; len];
-            buf.par_chunks_mut(PIECE)
-                .enumerate()
-                .try_for_each(|(k, piece)| f.read_exact_at(piece, (k * PIECE) as u64))
-                .map_err(|e| IoError::io(path, e))?;
-            // The file may have grown while being read: then read it again, plainly.
-            let now = f.metadata().map_err(|e| IoError::io(path, e))?.len() as usize;
-            if now == len {
-                return Ok(buf);
-            }
-        }
-    }
-    std::fs::read(path).map_err(|e| IoError::io(path, e))
+    text::set_stream_block_bytes(n);
 }
 
 /// Reads exactly `buf.len()` bytes at `offset` (positioned read; the file cursor is untouched
@@ -435,17 +402,16 @@ pub fn estimate_memory(path: &Path, opts: &ReadOptions) -> Result<MemoryEstimate
             }
         }
         Format::MatrixMarket => {
-            let whole = head.len() as u64 == file_len;
-            let h = match mtx::parse_header(path, &head) {
-                // The size line must be complete (not cut by the end of the prefix).
-                Ok(h) if whole || head[h.body_start - 1] == b'\n' => h,
-                Ok(_) => mtx::parse_header(path, &read_prefix(path, 64 << 20)?.0)?,
-                // A comment block longer than the prefix: look further, never at the whole body.
-                Err(_) if (head.len() as u64) < file_len => {
-                    mtx::parse_header(path, &read_prefix(path, 64 << 20)?.0)?
-                }
-                Err(e) => return Err(e),
+            let file = std::fs::File::open(path).map_err(|e| IoError::io(path, e))?;
+            let stream = text::Stream {
+                path,
+                file: &file,
+                len: file_len,
+                parallel: opts.parallel,
             };
+            // The header only (more than `head` if the comments are long, never the body).
+            let (head, h) = mtx::read_header(&stream)?;
+            let stream_bytes = mtx::streaming_bytes(&h, file_len);
             match h.layout {
                 mtx::Layout::Coordinate => {
                     let mirrored = h.symmetry != mtx::Symmetry::General;
@@ -457,14 +423,22 @@ pub fn estimate_memory(path: &Path, opts: &ReadOptions) -> Result<MemoryEstimate
                     let bytes = entries
                         .saturating_mul(12)
                         .saturating_add((h.nrows as u64 + 1) * 8);
-                    // Parsed triplets (u32, u32, f64) plus usize triplets if not already sorted.
-                    let parse = entries.saturating_mul(if mirrored { 40 } else { 16 });
+                    // A general file in row order is read straight into the CSR arrays; others
+                    // (judged from the entries in the header's prefix) keep (u32, u32, f64)
+                    // triplets and row counts while the CSR arrays are built.
+                    let staging = if !mirrored && mtx::prefix_in_row_order(&head, &h) {
+                        0
+                    } else {
+                        h.entries
+                            .saturating_mul(16)
+                            .saturating_add((h.nrows as u64 + 1) * 16)
+                    };
                     MemoryEstimate {
                         nrows: Some(h.nrows),
                         ncols: Some(h.ncols),
                         entries: Some(entries),
                         bytes,
-                        peak_bytes: file_len.saturating_add(parse).saturating_add(bytes),
+                        peak_bytes: bytes.saturating_add(staging).saturating_add(stream_bytes),
                     }
                 }
                 mtx::Layout::Array => {
@@ -475,9 +449,8 @@ pub fn estimate_memory(path: &Path, opts: &ReadOptions) -> Result<MemoryEstimate
                         ncols: Some(h.ncols),
                         entries: Some(entries),
                         bytes,
-                        peak_bytes: file_len
-                            .saturating_add(h.entries.saturating_mul(8))
-                            .saturating_add(bytes),
+                        // Values go straight into the matrix.
+                        peak_bytes: bytes.saturating_add(stream_bytes),
                     }
                 }
             }
@@ -539,14 +512,20 @@ pub fn estimate_memory(path: &Path, opts: &ReadOptions) -> Result<MemoryEstimate
             // Roughly one entry per 12 bytes of text is a safe over-estimate for typical files.
             let entries = file_len / 12 + 1;
             let bytes = entries.saturating_mul(12);
+            // The file is streamed (two blocks and the parsed entries of one: 24 bytes per entry);
+            // (u32, u32, f64) triplets are kept until sorted into CSR; the distinct ids are
+            // copied (allow half the text for them).
+            let block = (text::stream_block_bytes() as u64).min(file_len);
+            let stream_bytes = block.saturating_mul(2).saturating_add(block / 12 * 24);
             MemoryEstimate {
                 nrows: None,
                 ncols: None,
                 entries: Some(entries),
                 bytes,
-                peak_bytes: file_len
-                    .saturating_add(entries.saturating_mul(32))
-                    .saturating_add(bytes),
+                peak_bytes: bytes
+                    .saturating_add(entries.saturating_mul(16))
+                    .saturating_add(file_len / 2)
+                    .saturating_add(stream_bytes),
             }
         }
     };

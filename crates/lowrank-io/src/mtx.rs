@@ -1,17 +1,22 @@
 //! Matrix Market (`.mtx`) files: `coordinate` (sparse) and `array` (dense) matrices with
 //! `real`, `integer` or `pattern` values and `general`, `symmetric` or `skew-symmetric` symmetry.
 //!
-//! The body is split into chunks at line boundaries and parsed in parallel with a hand-written
-//! integer parser and `fast_float2` for values. Files whose entries are already sorted by row
-//! then column (the usual case for generated files) become CSR without any sorting.
+//! The file is streamed in line-aligned blocks (never held whole); each block is split into
+//! chunks at line boundaries, parsed in parallel with a hand-written integer parser and
+//! `fast_float2` for values, then appended in file order. General files whose entries are sorted
+//! by row then column (the usual case for generated files) go straight into the CSR column and
+//! value arrays, the rows only counted: reading needs the matrix plus a few blocks of memory.
+//! Other coordinate files keep `u32`/`u32`/`f64` triplets until they are sorted into CSR; array
+//! values go straight into the dense matrix.
 
 use std::path::Path;
 
 use faer::Mat;
-use lowrank_core::op::{CsrMatrix, DuplicatePolicy};
+use lowrank_core::op::{CsrMatrix, SparseBuildError};
 
 use crate::text::{
-    chunk_ranges, line_end, line_number, map_chunks, parse_uint, show, strip_cr, trim, TextError,
+    line_end, line_number, parse_uint, read_head, show, stream_block_bytes, strip_cr, trim, Stream,
+    TextError,
 };
 use crate::IoError;
 
@@ -231,7 +236,7 @@ pub(crate) fn parse_header(path: &Path, data: &[u8]) -> Result<Header, IoError> 
     }
 }
 
-/// What a chunk parse reports: its entries are written into the slices it was given.
+/// What a chunk parse reports: its entries are in its [`CooChunk`].
 #[derive(Debug)]
 struct ChunkStats {
     /// Entries written.
@@ -242,11 +247,12 @@ struct ChunkStats {
     last: u64,
 }
 
-/// Output slices for one chunk (0-based indices), at least as long as its line count.
-struct Sink<'a> {
-    rows: &'a mut [u32],
-    cols: &'a mut [u32],
-    vals: &'a mut [f64],
+/// One chunk's entries (0-based indices), in file order; reused from block to block.
+#[derive(Default)]
+struct CooChunk {
+    rows: Vec<u32>,
+    cols: Vec<u32>,
+    vals: Vec<f64>,
 }
 
 #[inline]
@@ -265,15 +271,17 @@ fn token_at(data: &[u8], p: usize, end: usize) -> &[u8] {
     &data[p..e]
 }
 
-/// Parses the coordinate entries in `data[start..end]` into `out`, which has room for one
-/// entry per line.
+/// Parses the coordinate entries in `data[start..end]` into `out` (cleared first).
 fn parse_coo_chunk(
     data: &[u8],
     start: usize,
     end: usize,
     h: &Header,
-    out: Sink<'_>,
+    out: &mut CooChunk,
 ) -> Result<ChunkStats, TextError> {
+    out.rows.clear();
+    out.cols.clear();
+    out.vals.clear();
     let pattern = h.field == Field::Pattern;
     let mut stats = ChunkStats {
         n: 0,
@@ -389,33 +397,20 @@ fn parse_coo_chunk(
             Some(pk) => stats.sorted &= key > pk,
         }
         prev = Some(key);
-        let k = stats.n;
-        out.rows[k] = r0;
-        out.cols[k] = c0;
-        out.vals[k] = v;
+        out.rows.push(r0);
+        out.cols.push(c0);
+        out.vals.push(v);
         stats.n += 1;
     }
     stats.last = prev.unwrap_or(0);
     Ok(stats)
 }
 
-/// Lines in `data[start..end]` (the last one may lack its newline): an upper bound on entries.
-fn count_lines(data: &[u8], start: usize, end: usize) -> usize {
-    if start >= end {
-        return 0;
-    }
-    memchr::memchr_iter(b'\n', &data[start..end]).count() + usize::from(data[end - 1] != b'\n')
-}
-
-/// Finds the line holding the `n`-th (0-based) entry of the body, for "too many entries" errors.
-fn nth_entry_offset(
-    data: &[u8],
-    body_start: usize,
-    n: u64,
-    values_per_line: bool,
-) -> Option<usize> {
+/// Finds the line holding the `n`-th (0-based) entry counted from `data[start..]`, for "too
+/// many entries" errors. With `values_per_line`, every value on a line counts (array files).
+fn nth_entry_offset(data: &[u8], start: usize, n: u64, values_per_line: bool) -> Option<usize> {
     let mut count = 0u64;
-    let mut pos = body_start;
+    let mut pos = start;
     while pos < data.len() {
         let e = line_end(data, pos, data.len());
         let line = trim(&data[pos..e]);
@@ -437,7 +432,16 @@ fn nth_entry_offset(
     None
 }
 
-fn count_error(path: &Path, data: &[u8], h: &Header, found: u64, what: &str) -> IoError {
+/// "header declares N entries, file has M". `extra_at` is the file offset of the line holding
+/// the first entry beyond the declared count, if the file has more.
+fn count_error(
+    stream: &Stream<'_>,
+    h: &Header,
+    found: u64,
+    what: &str,
+    extra_at: Option<u64>,
+) -> IoError {
+    let path = stream.path;
     let declared = h.entries;
     let shape_note = if h.layout == Layout::Array {
         format!(" ({}x{} {:?})", h.nrows, h.ncols, h.symmetry).to_lowercase()
@@ -445,13 +449,16 @@ fn count_error(path: &Path, data: &[u8], h: &Header, found: u64, what: &str) -> 
         String::new()
     };
     if found > declared {
-        let off = nth_entry_offset(data, h.body_start, declared, h.layout == Layout::Array)
-            .unwrap_or(data.len());
+        let off = extra_at.unwrap_or(stream.len);
+        let line = match stream.line_at(off) {
+            Ok(line) => line,
+            Err(e) => return e,
+        };
         IoError::at_line(
             path,
-            line_number(data, off),
+            line,
             None,
-            Some(off as u64),
+            Some(off),
             format!(
                 "header (line {}) declares {declared} {what}{shape_note}, file has {found}: \
                  this line holds the first extra one",
@@ -469,129 +476,324 @@ fn count_error(path: &Path, data: &[u8], h: &Header, found: u64, what: &str) -> 
     }
 }
 
+/// Memory the streaming reader needs besides the matrix: two blocks, plus the parsed entries of
+/// two blocks (one is merged while the next is parsed; 16 bytes per coordinate entry, 8 per
+/// array value), from the file's average bytes per entry.
+pub(crate) fn streaming_bytes(h: &Header, file_len: u64) -> u64 {
+    let body = file_len.saturating_sub(h.body_start as u64);
+    let block = (stream_block_bytes() as u64).min(body);
+    let per_entry = body.checked_div(h.entries).unwrap_or(body).max(2);
+    let parsed = if h.layout == Layout::Coordinate {
+        16
+    } else {
+        8
+    };
+    block
+        .saturating_mul(2)
+        .saturating_add((block / per_entry).saturating_mul(2 * parsed))
+}
+
+/// Are the (complete) entry lines in `head` past the size line valid and in strictly increasing
+/// (row, column) order? A hint, from the start of the file only, that the reader can build CSR
+/// directly.
+pub(crate) fn prefix_in_row_order(head: &[u8], h: &Header) -> bool {
+    let start = h.body_start.min(head.len());
+    let end = memchr::memrchr(b'\n', &head[start..]).map_or(start, |p| start + p + 1);
+    let mut chunk = CooChunk::default();
+    parse_coo_chunk(head, start, end, h, &mut chunk).is_ok_and(|st| st.sorted)
+}
+
 /// What the reader produces: a sparse or dense matrix.
 pub(crate) enum MtxMatrix {
     Sparse(CsrMatrix),
     Dense(Mat<f64>),
 }
 
-/// Reads a Matrix Market file held in memory.
-pub(crate) fn read(path: &Path, data: &[u8], parallel: bool) -> Result<MtxMatrix, IoError> {
-    let h = parse_header(path, data)?;
-    match h.layout {
-        Layout::Coordinate => read_coordinate(path, data, &h, parallel).map(MtxMatrix::Sparse),
-        Layout::Array => read_array(path, data, &h, parallel).map(MtxMatrix::Dense),
+/// Does `data` (whole lines) reach a size line: a line after the banner that is neither blank
+/// nor a comment?
+fn reaches_size_line(data: &[u8]) -> bool {
+    let mut pos = match memchr::memchr(b'\n', data) {
+        Some(p) => p + 1,
+        None => return false,
+    };
+    while pos < data.len() {
+        let e = line_end(data, pos, data.len());
+        let line = trim(&data[pos..e]);
+        if !line.is_empty() && line[0] != b'%' {
+            return true;
+        }
+        pos = e + 1;
+    }
+    false
+}
+
+/// Reads the start of the file up to and including the size line (more if the banner and
+/// comments are long) and parses the header.
+pub(crate) fn read_header(stream: &Stream<'_>) -> Result<(Vec<u8>, Header), IoError> {
+    read_head(stream, |head, whole| {
+        if whole {
+            return Some(parse_header(stream.path, head));
+        }
+        // Only whole lines: the size line must not be cut by the end of the prefix.
+        let cut = memchr::memrchr(b'\n', head).map_or(0, |p| p + 1);
+        reaches_size_line(&head[..cut]).then(|| parse_header(stream.path, &head[..cut]))
+    })
+}
+
+/// Reads a Matrix Market file, streaming it in line-aligned blocks (never held whole), and
+/// computes the SHA-256 of the file on the way.
+pub(crate) fn read_path(path: &Path, parallel: bool) -> Result<(MtxMatrix, String), IoError> {
+    use sha2::Digest;
+    let file = std::fs::File::open(path).map_err(|e| IoError::io(path, e))?;
+    let len = file.metadata().map_err(|e| IoError::io(path, e))?.len();
+    let stream = Stream {
+        path,
+        file: &file,
+        len,
+        parallel,
+    };
+    let (head, h) = read_header(&stream)?;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(&head[..h.body_start]);
+    drop(head);
+    let matrix = match h.layout {
+        Layout::Coordinate => MtxMatrix::Sparse(read_coordinate(&stream, &h, &mut hasher)?),
+        Layout::Array => MtxMatrix::Dense(read_array(&stream, &h, &mut hasher)?),
+    };
+    Ok((matrix, crate::hex(&hasher.finalize())))
+}
+
+/// At most how many entry lines of at least `min_line` bytes (newline included, but the last)
+/// fit in the body.
+fn max_lines(stream: &Stream<'_>, h: &Header, min_line: u64) -> u64 {
+    (stream.len.saturating_sub(h.body_start as u64) + 1) / min_line
+}
+
+/// Coordinate entries as they are gathered, block by block.
+struct CooBuilder {
+    /// Entries found so far, including any beyond the declared count (which are not kept).
+    found: u64,
+    cols: Vec<u32>,
+    vals: Vec<f64>,
+    /// While every entry so far is in strictly increasing (row, column) order and the matrix
+    /// is general: entries per row (at `row + 1`, up to the last row seen); the rows themselves
+    /// are not kept.
+    row_counts: Vec<usize>,
+    /// Otherwise: the row of every entry.
+    rows: Option<Vec<u32>>,
+    /// Key (row << 32 | column) of the last entry kept.
+    last_key: Option<u64>,
+    /// File offset of the line holding the first entry beyond the declared count.
+    extra_at: Option<u64>,
+}
+
+impl CooBuilder {
+    /// Keeps the first `take` entries of a chunk.
+    fn keep(&mut self, st: &ChunkStats, c: &CooChunk, take: usize) {
+        match &mut self.rows {
+            Some(rows) => rows.extend_from_slice(&c.rows[..take]),
+            None => {
+                let in_order = st.sorted && self.last_key.is_none_or(|k| k < st.first);
+                if in_order {
+                    let need = c.rows[take - 1] as usize + 2;
+                    if self.row_counts.len() < need {
+                        self.row_counts.resize(need, 0);
+                    }
+                    for &r in &c.rows[..take] {
+                        self.row_counts[r as usize + 1] += 1;
+                    }
+                } else {
+                    // Out of order: from now on keep every row index, starting with those so far
+                    // (which were in order, so the counts give them back).
+                    let mut rows = Vec::with_capacity(self.cols.capacity());
+                    for (r, &n) in self.row_counts[1..].iter().enumerate() {
+                        rows.extend(std::iter::repeat_n(r as u32, n));
+                    }
+                    rows.extend_from_slice(&c.rows[..take]);
+                    self.rows = Some(rows);
+                    self.row_counts = Vec::new();
+                }
+            }
+        }
+        self.last_key = Some(st.last);
+        self.cols.extend_from_slice(&c.cols[..take]);
+        self.vals.extend_from_slice(&c.vals[..take]);
     }
 }
 
+/// Reads the coordinate body. General files in row order go straight into the CSR arrays (the
+/// column and value arrays are the ones being filled; rows are only counted); other files keep
+/// `(row, column, value)` triplets, then sort them into CSR.
 fn read_coordinate(
-    path: &Path,
-    data: &[u8],
+    stream: &Stream<'_>,
     h: &Header,
-    parallel: bool,
+    hasher: &mut sha2::Sha256,
 ) -> Result<CsrMatrix, IoError> {
-    // Pass 1: lines per chunk, so that every chunk can parse straight into the final arrays.
-    let chunks = chunk_ranges(data, h.body_start, parallel);
-    let caps = map_chunks(&chunks, parallel, |s, e| count_lines(data, s, e));
-    let cap: usize = caps.iter().sum();
-    let mut rows = vec![0u32; cap];
-    let mut cols = vec![0u32; cap];
-    let mut vals = vec![0f64; cap];
-    let mut sinks = Vec::with_capacity(chunks.len());
-    {
-        let (mut r, mut c, mut v) = (&mut rows[..], &mut cols[..], &mut vals[..]);
-        for &n in &caps {
-            let (r0, r1) = std::mem::take(&mut r).split_at_mut(n);
-            let (c0, c1) = std::mem::take(&mut c).split_at_mut(n);
-            let (v0, v1) = std::mem::take(&mut v).split_at_mut(n);
-            sinks.push(Sink {
-                rows: r0,
-                cols: c0,
-                vals: v0,
-            });
-            (r, c, v) = (r1, c1, v1);
-        }
-    }
-    // Pass 2: parse.
-    let work = |(&(s, e), sink): (&(usize, usize), Sink<'_>)| parse_coo_chunk(data, s, e, h, sink);
-    let results: Vec<Result<ChunkStats, TextError>> = if parallel && chunks.len() > 1 {
-        use rayon::prelude::*;
-        chunks.par_iter().zip(sinks).map(work).collect()
-    } else {
-        chunks.iter().zip(sinks).map(work).collect()
+    // Room for the declared entries, but never more than the file can hold ("1 1\n" per entry):
+    // a lying header cannot make us reserve memory the file does not back.
+    let cap = h.entries.min(max_lines(stream, h, 4)) as usize;
+    let general = h.symmetry == Symmetry::General;
+    let mut b = CooBuilder {
+        found: 0,
+        cols: Vec::with_capacity(cap),
+        vals: Vec::with_capacity(cap),
+        // Grown as rows appear: a header declaring billions of rows that the file does not have
+        // must not allocate them before the entry count is checked.
+        row_counts: vec![0],
+        rows: (!general).then(|| Vec::with_capacity(cap)),
+        last_key: None,
+        extra_at: None,
     };
-    let mut stats = Vec::with_capacity(results.len());
-    for r in results {
-        stats.push(r.map_err(|e| e.into_io(path, data))?);
+    stream.for_each_block(
+        h.body_start as u64,
+        hasher,
+        |blk, s, e, chunk: &mut CooChunk| parse_coo_chunk(blk.data, s, e, h, chunk),
+        |blk, results, chunks| {
+            for (k, r) in results.into_iter().enumerate() {
+                let st = r.map_err(|e| stream.error_in(blk, e))?;
+                let take = (st.n as u64).min(h.entries.saturating_sub(b.found)) as usize;
+                if take < st.n && b.extra_at.is_none() {
+                    let off = nth_entry_offset(blk.data, blk.chunks[k].0, take as u64, false)
+                        .unwrap_or(blk.data.len());
+                    b.extra_at = Some(blk.offset + off as u64);
+                }
+                b.found += st.n as u64;
+                if take > 0 {
+                    b.keep(&st, &chunks[k], take);
+                }
+            }
+            Ok(())
+        },
+    )?;
+    if b.found != h.entries {
+        return Err(count_error(stream, h, b.found, "entries", b.extra_at));
     }
-    let found: u64 = stats.iter().map(|s| s.n as u64).sum();
-    if found != h.entries {
-        return Err(count_error(path, data, h, found, "entries"));
-    }
-    // Blank or comment lines leave gaps at the ends of chunks: close them.
-    if found as usize != cap {
-        let (mut w, mut start) = (0usize, 0usize);
-        for (s, &c) in stats.iter().zip(&caps) {
-            rows.copy_within(start..start + s.n, w);
-            cols.copy_within(start..start + s.n, w);
-            vals.copy_within(start..start + s.n, w);
-            w += s.n;
-            start += c;
-        }
-        rows.truncate(w);
-        cols.truncate(w);
-        vals.truncate(w);
-    }
-    let total = rows.len();
-    let nonempty: Vec<&ChunkStats> = stats.iter().filter(|s| s.n > 0).collect();
-    let sorted =
-        nonempty.iter().all(|s| s.sorted) && nonempty.windows(2).all(|w| w[0].last < w[1].first);
     let sparse_err = |source| IoError::Sparse {
-        path: path.to_path_buf(),
+        path: stream.path.to_path_buf(),
         source,
     };
-    if h.symmetry == Symmetry::General && sorted {
-        // Already in CSR order: count the entries of each row; the arrays are used as they are.
-        let mut row_ptr = vec![0usize; h.nrows + 1];
-        for &r in &rows {
-            row_ptr[r as usize + 1] += 1;
+    match b.rows {
+        None => {
+            // Already in CSR order: the counts become the row pointers.
+            let mut row_ptr = b.row_counts;
+            row_ptr.resize(h.nrows + 1, 0);
+            for i in 0..h.nrows {
+                row_ptr[i + 1] += row_ptr[i];
+            }
+            CsrMatrix::new(h.nrows, h.ncols, row_ptr, b.cols, b.vals).map_err(sparse_err)
         }
-        for i in 0..h.nrows {
-            row_ptr[i + 1] += row_ptr[i];
-        }
-        drop(rows);
-        return CsrMatrix::new(h.nrows, h.ncols, row_ptr, cols, vals).map_err(sparse_err);
+        Some(rows) => csr_from_triplets(h.nrows, h.ncols, rows, b.cols, b.vals, h.symmetry)
+            .map_err(sparse_err),
     }
-    // Otherwise: triplets (mirrored for symmetric matrices), then a counting sort by row.
-    let mirror = h.symmetry != Symmetry::General;
-    let sign = if h.symmetry == Symmetry::SkewSymmetric {
+}
+
+/// Builds CSR from 0-based triplets in file order, mirroring the off-diagonal entries of
+/// symmetric (negated for skew-symmetric) matrices and summing repeated positions in file order
+/// (a mirrored entry comes right after its original). The same result as
+/// [`CsrMatrix::from_triplets`] with [`DuplicatePolicy::Sum`] on the expanded triplets, without
+/// its `usize` copies: the triplets are freed once scattered by row.
+pub(crate) fn csr_from_triplets(
+    nrows: usize,
+    ncols: usize,
+    rows: Vec<u32>,
+    cols: Vec<u32>,
+    vals: Vec<f64>,
+    symmetry: Symmetry,
+) -> Result<CsrMatrix, SparseBuildError> {
+    debug_assert!(rows.len() == cols.len() && cols.len() == vals.len());
+    let mirror = symmetry != Symmetry::General;
+    let sign = if symmetry == Symmetry::SkewSymmetric {
         -1.0
     } else {
         1.0
     };
-    let cap = if mirror { 2 * total } else { total };
-    let mut tr = Vec::with_capacity(cap);
-    let mut tc = Vec::with_capacity(cap);
-    let mut tv = Vec::with_capacity(cap);
-    for k in 0..total {
-        let (r, c, v) = (rows[k] as usize, cols[k] as usize, vals[k]);
-        tr.push(r);
-        tc.push(c);
-        tv.push(v);
-        if mirror && r != c {
-            tr.push(c);
-            tc.push(r);
-            tv.push(sign * v);
+    for (entry, (&r, &c)) in rows.iter().zip(&cols).enumerate() {
+        if r as usize >= nrows || c as usize >= ncols {
+            return Err(SparseBuildError::OutOfBounds {
+                entry,
+                row: r as usize,
+                col: c as usize,
+                nrows,
+                ncols,
+            });
         }
     }
-    drop((rows, cols, vals));
-    CsrMatrix::from_triplets(h.nrows, h.ncols, &tr, &tc, &tv, DuplicatePolicy::Sum)
-        .map_err(sparse_err)
+    // Counting sort by row (stable: each row keeps file order).
+    let mut ptr = vec![0usize; nrows + 1];
+    for (&r, &c) in rows.iter().zip(&cols) {
+        ptr[r as usize + 1] += 1;
+        if mirror && r != c {
+            ptr[c as usize + 1] += 1;
+        }
+    }
+    for i in 0..nrows {
+        ptr[i + 1] += ptr[i];
+    }
+    let total = ptr[nrows];
+    let mut next = ptr[..nrows].to_vec();
+    let mut col_idx = vec![0u32; total];
+    let mut values = vec![0f64; total];
+    for ((&r, &c), &v) in rows.iter().zip(&cols).zip(&vals) {
+        let p = &mut next[r as usize];
+        col_idx[*p] = c;
+        values[*p] = v;
+        *p += 1;
+        if mirror && r != c {
+            let p = &mut next[c as usize];
+            col_idx[*p] = r;
+            values[*p] = sign * v;
+            *p += 1;
+        }
+    }
+    drop((rows, cols, vals, next));
+    // Sort each row by column (stable) and sum repeated columns, compacting in place.
+    let mut write = 0usize;
+    let mut start = 0usize;
+    let mut perm: Vec<(u32, usize)> = Vec::new();
+    let mut tmp: Vec<f64> = Vec::new();
+    for i in 0..nrows {
+        let end = ptr[i + 1];
+        if col_idx[start..end].windows(2).all(|w| w[0] < w[1]) {
+            col_idx.copy_within(start..end, write);
+            values.copy_within(start..end, write);
+            write += end - start;
+        } else {
+            perm.clear();
+            perm.extend((start..end).map(|k| (col_idx[k], k)));
+            perm.sort_unstable(); // by column, then file order
+            tmp.clear();
+            tmp.extend(perm.iter().map(|&(_, k)| values[k]));
+            let mut last: Option<u32> = None;
+            for (&(c, _), &v) in perm.iter().zip(&tmp) {
+                if last == Some(c) {
+                    values[write - 1] += v;
+                } else {
+                    col_idx[write] = c;
+                    values[write] = v;
+                    write += 1;
+                    last = Some(c);
+                }
+            }
+        }
+        ptr[i + 1] = write;
+        start = end;
+    }
+    col_idx.truncate(write);
+    values.truncate(write);
+    col_idx.shrink_to_fit();
+    values.shrink_to_fit();
+    CsrMatrix::new(nrows, ncols, ptr, col_idx, values)
 }
 
-/// Parses the array values in `data[start..end]` (any number per line).
-fn parse_array_chunk(data: &[u8], start: usize, end: usize) -> Result<Vec<f64>, TextError> {
-    let mut vals = Vec::with_capacity((end - start) / 16 + 16);
+/// Parses the array values in `data[start..end]` (any number per line) into `vals` (cleared
+/// first).
+fn parse_array_chunk(
+    data: &[u8],
+    start: usize,
+    end: usize,
+    vals: &mut Vec<f64>,
+) -> Result<(), TextError> {
+    vals.clear();
     let mut pos = start;
     while pos < end {
         let le = line_end(data, pos, end);
@@ -621,53 +823,94 @@ fn parse_array_chunk(data: &[u8], start: usize, end: usize) -> Result<Vec<f64>, 
         }
         pos = le + 1;
     }
-    Ok(vals)
+    Ok(())
 }
 
-fn read_array(path: &Path, data: &[u8], h: &Header, parallel: bool) -> Result<Mat<f64>, IoError> {
-    let chunks = chunk_ranges(data, h.body_start, parallel);
-    let results = map_chunks(&chunks, parallel, |s, e| parse_array_chunk(data, s, e));
-    let mut vals = Vec::new();
-    for r in results {
-        match r {
-            Ok(p) => {
-                if vals.is_empty() {
-                    vals = p;
-                } else {
-                    vals.extend_from_slice(&p);
+/// Puts array values, in file order, into their places in a dense matrix.
+struct ArrayFill<'a> {
+    cols: Vec<&'a mut [f64]>,
+    symmetry: Symmetry,
+    /// Where the next value goes.
+    i: usize,
+    j: usize,
+}
+
+impl ArrayFill<'_> {
+    fn push(&mut self, v: f64) {
+        let (i, j) = (self.i, self.j);
+        self.cols[j][i] = v;
+        self.i += 1;
+        match self.symmetry {
+            // Column-major, like faer.
+            Symmetry::General => {
+                if self.i == self.cols[j].len() {
+                    (self.i, self.j) = (0, j + 1);
                 }
             }
-            Err(e) => return Err(e.into_io(path, data)),
-        }
-    }
-    if vals.len() as u64 != h.entries {
-        return Err(count_error(path, data, h, vals.len() as u64, "values"));
-    }
-    let (m, n) = (h.nrows, h.ncols);
-    let mut mat = Mat::<f64>::zeros(m, n);
-    match h.symmetry {
-        Symmetry::General => {
-            // Column-major in the file, like faer.
-            for (j, col) in crate::dense::columns_mut(&mut mat).into_iter().enumerate() {
-                col.copy_from_slice(&vals[j * m..(j + 1) * m]);
+            // The lower triangle by columns (strictly lower for skew-symmetric), mirrored.
+            Symmetry::Symmetric | Symmetry::SkewSymmetric => {
+                let skew = self.symmetry == Symmetry::SkewSymmetric;
+                if i != j {
+                    self.cols[i][j] = if skew { -v } else { v };
+                }
+                if self.i == self.cols.len() {
+                    self.j = j + 1;
+                    self.i = if skew { j + 2 } else { j + 1 };
+                }
             }
         }
-        Symmetry::Symmetric | Symmetry::SkewSymmetric => {
-            // Lower triangle by columns (strictly lower for skew-symmetric).
-            let skew = h.symmetry == Symmetry::SkewSymmetric;
-            let mut k = 0;
-            for j in 0..n {
-                let from = if skew { j + 1 } else { j };
-                for i in from..n {
-                    let v = vals[k];
-                    k += 1;
-                    mat[(i, j)] = v;
-                    if i != j {
-                        mat[(j, i)] = if skew { -v } else { v };
+    }
+}
+
+fn read_array(
+    stream: &Stream<'_>,
+    h: &Header,
+    hasher: &mut sha2::Sha256,
+) -> Result<Mat<f64>, IoError> {
+    let (m, n) = (h.nrows, h.ncols);
+    // Allocate the matrix only if the file can hold its values ("1\n" each); otherwise just
+    // count them for the error.
+    let fits = h.entries <= max_lines(stream, h, 2);
+    let mut mat = Mat::<f64>::zeros(if fits { m } else { 0 }, if fits { n } else { 0 });
+    let mut fill = fits.then(|| ArrayFill {
+        cols: crate::dense::columns_mut(&mut mat),
+        symmetry: h.symmetry,
+        i: if h.symmetry == Symmetry::SkewSymmetric {
+            1
+        } else {
+            0
+        },
+        j: 0,
+    });
+    let mut found = 0u64;
+    let mut extra_at = None;
+    stream.for_each_block(
+        h.body_start as u64,
+        hasher,
+        |blk, s, e, vals: &mut Vec<f64>| parse_array_chunk(blk.data, s, e, vals),
+        |blk, results, chunks| {
+            for (k, r) in results.into_iter().enumerate() {
+                r.map_err(|e| stream.error_in(blk, e))?;
+                let vals = &chunks[k];
+                let take = (vals.len() as u64).min(h.entries.saturating_sub(found)) as usize;
+                if take < vals.len() && extra_at.is_none() {
+                    let off = nth_entry_offset(blk.data, blk.chunks[k].0, take as u64, true)
+                        .unwrap_or(blk.data.len());
+                    extra_at = Some(blk.offset + off as u64);
+                }
+                found += vals.len() as u64;
+                if let Some(fill) = &mut fill {
+                    for &v in &vals[..take] {
+                        fill.push(v);
                     }
                 }
             }
-        }
+            Ok(())
+        },
+    )?;
+    drop(fill);
+    if found != h.entries {
+        return Err(count_error(stream, h, found, "values", extra_at));
     }
     Ok(mat)
 }
@@ -701,14 +944,9 @@ mod tests {
             body_start: 0,
         };
         let run = |text: &[u8]| {
-            let n = count_lines(text, 0, text.len());
-            let (mut r, mut c, mut v) = (vec![0u32; n], vec![0u32; n], vec![0f64; n]);
-            let sink = Sink {
-                rows: &mut r,
-                cols: &mut c,
-                vals: &mut v,
-            };
-            parse_coo_chunk(text, 0, text.len(), &h, sink).map(|s| (s, r, c, v))
+            let mut out = CooChunk::default();
+            parse_coo_chunk(text, 0, text.len(), &h, &mut out)
+                .map(|s| (s, out.rows, out.cols, out.vals))
         };
         let (s, r, c, v) = run(b"1 1 2.5\n 2\t3 -1e3 \r\n\n% x\n").unwrap();
         assert_eq!((s.n, s.sorted), (2, true));
@@ -732,5 +970,62 @@ mod tests {
                 e.message
             );
         }
+    }
+    #[test]
+    fn triplets_to_csr_matches_the_core() {
+        use lowrank_core::op::DuplicatePolicy;
+        // Random triplets with many duplicates, in random order; mirrored for symmetric kinds.
+        let mut state = 7u64;
+        let mut next = move |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let n = 40usize;
+        let (mut r, mut c, mut v) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..3000 {
+            let (i, j) = (next(n as u64) as u32, next(n as u64) as u32);
+            r.push(i.max(j));
+            c.push(i.min(j));
+            v.push(next(1000) as f64 / 7.0 - 70.0);
+        }
+        for sym in [
+            Symmetry::General,
+            Symmetry::Symmetric,
+            Symmetry::SkewSymmetric,
+        ] {
+            let sign = if sym == Symmetry::SkewSymmetric {
+                -1.0
+            } else {
+                1.0
+            };
+            let (mut tr, mut tc, mut tv) = (Vec::new(), Vec::new(), Vec::new());
+            for k in 0..r.len() {
+                tr.push(r[k] as usize);
+                tc.push(c[k] as usize);
+                tv.push(v[k]);
+                if sym != Symmetry::General && r[k] != c[k] {
+                    tr.push(c[k] as usize);
+                    tc.push(r[k] as usize);
+                    tv.push(sign * v[k]);
+                }
+            }
+            let want = CsrMatrix::from_triplets(n, n, &tr, &tc, &tv, DuplicatePolicy::Sum).unwrap();
+            let got = csr_from_triplets(n, n, r.clone(), c.clone(), v.clone(), sym).unwrap();
+            assert_eq!(got, want, "{sym:?}");
+        }
+        let e = csr_from_triplets(
+            2,
+            2,
+            vec![0, 2],
+            vec![0, 0],
+            vec![1.0, 2.0],
+            Symmetry::General,
+        );
+        assert!(
+            matches!(e, Err(SparseBuildError::OutOfBounds { entry: 1, .. })),
+            "{e:?}"
+        );
     }
 }

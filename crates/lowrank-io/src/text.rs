@@ -33,13 +33,8 @@ impl TextError {
         }
     }
 
-    /// Converts to an [`IoError`] with a 1-based line number computed from the file buffer.
-    pub(crate) fn into_io(self, path: &Path, data: &[u8]) -> IoError {
-        self.into_io_at(path, data, 1, 0)
-    }
-
-    /// Like [`TextError::into_io`] for a block of a file that starts on line `first_line` at
-    /// byte `base_offset`.
+    /// Converts to an [`IoError`] for a block of a file that starts on line `first_line` at byte
+    /// `base_offset` (the line number is computed from the block's bytes).
     pub(crate) fn into_io_at(
         self,
         path: &Path,
@@ -116,6 +111,234 @@ where
         chunks.par_iter().map(|&(s, e)| f(s, e)).collect()
     } else {
         chunks.iter().map(|&(s, e)| f(s, e)).collect()
+    }
+}
+
+/// Bytes per block when streaming Matrix Market and triplet files (changeable only by tests).
+///
+/// Two blocks are in memory at a time (one parsed while the next is read), so this bounds the
+/// reader's buffers; 4 MiB keeps them small next to the matrix (W3, 159 MB of text: about 13 MB
+/// of buffers for a 63 MB CSR matrix) while still giving the threads 1 MiB chunks to share and
+/// losing nothing in speed to larger blocks.
+static STREAM_BLOCK_BYTES: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(4 << 20);
+
+/// Sets the streaming block size (tests only).
+pub(crate) fn set_stream_block_bytes(n: usize) {
+    STREAM_BLOCK_BYTES.store(n.max(1), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The streaming block size.
+pub(crate) fn stream_block_bytes() -> usize {
+    STREAM_BLOCK_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// An open file being streamed in line-aligned blocks.
+pub(crate) struct Stream<'a> {
+    pub path: &'a Path,
+    pub file: &'a std::fs::File,
+    pub len: u64,
+    pub parallel: bool,
+}
+
+/// One line-aligned block of a streamed file, as handed to a merge step.
+pub(crate) struct Block<'a> {
+    /// File offset of `data[0]`.
+    pub offset: u64,
+    /// The block's bytes: whole lines (the last one may lack its newline only at the end of
+    /// the file).
+    pub data: &'a [u8],
+    /// Chunk ranges, relative to `data`, in file order.
+    pub chunks: &'a [(usize, usize)],
+}
+
+impl Stream<'_> {
+    /// Reads `[offset, offset + n)` into `buf` (resized to `n`).
+    pub(crate) fn read_at(&self, buf: &mut Vec<u8>, offset: u64, n: usize) -> Result<(), IoError> {
+        buf.resize(n, 0);
+        crate::read_exact_at(self.file, buf, offset).map_err(|e| IoError::io(self.path, e))
+    }
+
+    /// Reads the block of whole lines starting at `offset` into `buf`: about `block` bytes cut
+    /// after the last newline (more if one line is longer; the rest of the file at its end).
+    /// Returns the block's length (`buf` may hold more bytes after it).
+    fn read_lines_at(
+        &self,
+        buf: &mut Vec<u8>,
+        offset: u64,
+        block: usize,
+    ) -> Result<usize, IoError> {
+        let remaining = usize::try_from(self.len - offset).unwrap_or(usize::MAX);
+        let mut want = block.min(remaining);
+        loop {
+            self.read_at(buf, offset, want)?;
+            if want == remaining {
+                return Ok(want);
+            }
+            if let Some(p) = memchr::memrchr(b'\n', buf) {
+                return Ok(p + 1);
+            }
+            want = want.saturating_mul(4).min(remaining); // a line longer than a block
+        }
+    }
+
+    /// 1-based number of the line holding byte `offset` of the file (streams the file up to
+    /// there: for error messages only).
+    pub(crate) fn line_at(&self, offset: u64) -> Result<u64, IoError> {
+        let mut buf = Vec::new();
+        let (mut pos, mut line) = (0u64, 1u64);
+        while pos < offset {
+            let n = (offset - pos).min(1 << 20) as usize;
+            self.read_at(&mut buf, pos, n)?;
+            line += memchr::memchr_iter(b'\n', &buf).count() as u64;
+            pos += n as u64;
+        }
+        Ok(line)
+    }
+
+    /// Converts a chunk's parse error in `block` into an [`IoError`] with its file line.
+    pub(crate) fn error_in(&self, block: &Block<'_>, e: TextError) -> IoError {
+        match self.line_at(block.offset) {
+            Ok(first_line) => e.into_io_at(self.path, block.data, first_line, block.offset),
+            Err(io) => io,
+        }
+    }
+
+    /// Streams `[start, len)` of the file in line-aligned blocks, never holding more than two.
+    ///
+    /// Each block is split into chunks at line breaks; `parse(block, start, end, scratch)` runs on
+    /// every chunk (in parallel when `self.parallel`), each with its own reusable `scratch`.
+    /// Then `merge` gets the block, the chunks' results and their scratch buffers, in file order.
+    /// A pipeline: while block `k` is parsed, another thread hashes it into `hasher`, merges
+    /// block `k - 1` and reads block `k + 1` into the buffer that held block `k - 1`.
+    pub(crate) fn for_each_block<S, T, P, M>(
+        &self,
+        start: u64,
+        hasher: &mut sha2::Sha256,
+        parse: P,
+        mut merge: M,
+    ) -> Result<(), IoError>
+    where
+        S: Default + Send,
+        T: Send,
+        P: Fn(&Block<'_>, usize, usize, &mut S) -> T + Sync,
+        M: FnMut(&Block<'_>, Vec<T>, &mut [S]) -> Result<(), IoError> + Send,
+    {
+        use sha2::Digest;
+        /// A block parsed but not merged yet.
+        struct Pending<T> {
+            offset: u64,
+            len: usize,
+            chunks: Vec<(usize, usize)>,
+            results: Vec<T>,
+        }
+        let block = stream_block_bytes();
+        // Scratch buffers for the block being parsed and for the one being merged.
+        let mut pools: [Vec<S>; 2] = [Vec::new(), Vec::new()];
+        let (mut cur, mut other) = (Vec::new(), Vec::new());
+        let mut offset = start;
+        if offset >= self.len {
+            return Ok(());
+        }
+        let mut len = self.read_lines_at(&mut cur, offset, block)?;
+        let mut pending: Option<Pending<T>> = None;
+        let mut p = 0usize;
+        loop {
+            let data = &cur[..len];
+            let chunks = chunk_ranges(data, 0, self.parallel);
+            let (pool_cur, pool_prev) = match &mut pools {
+                [a, b] if p == 0 => (a, b),
+                [a, b] => (b, a),
+            };
+            if pool_cur.len() < chunks.len() {
+                pool_cur.resize_with(chunks.len(), S::default);
+            }
+            let next_offset = offset + len as u64;
+            let has_next = next_offset < self.len;
+            let mut side = || -> Result<usize, IoError> {
+                hasher.update(data);
+                if let Some(pd) = pending.take() {
+                    let b = Block {
+                        offset: pd.offset,
+                        data: &other[..pd.len],
+                        chunks: &pd.chunks,
+                    };
+                    merge(&b, pd.results, &mut pool_prev[..pd.chunks.len()])?;
+                }
+                if has_next {
+                    self.read_lines_at(&mut other, next_offset, block)
+                } else {
+                    Ok(0)
+                }
+            };
+            let b = Block {
+                offset,
+                data,
+                chunks: &chunks,
+            };
+            let pool_here = &mut pool_cur[..chunks.len()];
+            let work = |(&(s, e), sc): (&(usize, usize), &mut S)| parse(&b, s, e, sc);
+            let (next_len, results) = if self.parallel {
+                rayon::join(side, || {
+                    use rayon::prelude::*;
+                    chunks
+                        .par_iter()
+                        .zip(pool_here.par_iter_mut())
+                        .map(work)
+                        .collect()
+                })
+            } else {
+                let results = chunks.iter().zip(pool_here.iter_mut()).map(work).collect();
+                (side(), results)
+            };
+            let next_len = next_len?;
+            pending = Some(Pending {
+                offset,
+                len,
+                chunks,
+                results,
+            });
+            if !has_next {
+                break;
+            }
+            std::mem::swap(&mut cur, &mut other);
+            offset = next_offset;
+            len = next_len;
+            p ^= 1;
+        }
+        // The last block is still in `cur`.
+        let pd = pending.take().expect("a block was parsed");
+        let b = Block {
+            offset: pd.offset,
+            data: &cur[..pd.len],
+            chunks: &pd.chunks,
+        };
+        merge(&b, pd.results, &mut pools[p][..pd.chunks.len()])
+    }
+}
+
+/// Reads the start of a file, at least up to `need(prefix)` succeeding on it: 1 MiB first, then
+/// 16 times more each try, up to the whole file. `need` returns `None` while the prefix is too
+/// short; at the whole file its answer is final.
+pub(crate) fn read_head<T>(
+    stream: &Stream<'_>,
+    mut need: impl FnMut(&[u8], bool) -> Option<Result<T, IoError>>,
+) -> Result<(Vec<u8>, T), IoError> {
+    let mut size = (1u64 << 20).min(stream.len);
+    let mut head = Vec::new();
+    loop {
+        stream.read_at(&mut head, 0, size as usize)?;
+        let whole = size == stream.len;
+        if let Some(r) = need(&head, whole) {
+            return r.map(|t| (head, t));
+        }
+        if whole {
+            return Err(IoError::format(
+                stream.path,
+                "cannot read the file's header",
+            ));
+        }
+        size = size.saturating_mul(16).min(stream.len);
     }
 }
 

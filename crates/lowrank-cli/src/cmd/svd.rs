@@ -325,6 +325,7 @@ fn human_summary(r: &Report, out: Option<&std::path::Path>) -> String {
         r.input.path, r.input.storage, r.input.nrows, r.input.ncols, r.input.stored_entries
     );
     let _ = writeln!(s, "method      {} ({})", res.method, res.method_reason);
+    let _ = writeln!(s, "variant     {}", res.variant);
     for note in &res.notes {
         let _ = writeln!(s, "note        {note}");
     }

@@ -54,6 +54,12 @@ pub(crate) fn solve(
     }
     let r = s.len();
     Ok(Solved {
+        variant: if params.vectors == super::Vectors::Both {
+            "faer thin SVD"
+        } else {
+            "faer singular values only"
+        }
+        .to_string(),
         svd: super::Svd { s, u, v },
         matvecs: 0,
         iterations: 0,

@@ -158,6 +158,9 @@ pub(crate) fn solve(
                 };
                 clock.lap("ritz vectors");
                 return Ok(Some(Solved {
+                    variant: format!(
+                        "symmetric Lanczos on AᵀA with fused one-pass products, {size} steps"
+                    ),
                     svd,
                     matvecs,
                     iterations: restarts,
@@ -170,7 +173,7 @@ pub(crate) fn solve(
                 .progress(&Progress {
                     phase: "lanczos (AᵀA) steps",
                     done: (restarts * d + size) as u64,
-                    total: ((params.max_restarts + 1) * d) as u64,
+                    total: ((restarts + 1) * d) as u64,
                 })
                 .is_break()
             {

@@ -237,6 +237,10 @@ fn run(
             let mut s = sigma;
             s.truncate(keep);
             return Ok(Solved {
+                variant: format!(
+                    "Golub–Kahan bidiagonalization, {} reorthogonalization, {restarts} restarts",
+                    if one_sided { "short-side" } else { "full" }
+                ),
                 svd: Svd {
                     s,
                     u: u_out,

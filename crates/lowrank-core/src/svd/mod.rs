@@ -186,6 +186,8 @@ pub struct SolveInfo {
     pub method: Method,
     /// Why that method (the `auto` policy's reasoning, or "requested").
     pub reason: String,
+    /// Which form of the method ran (for example Lanczos on `AᵀA` with fused products).
+    pub variant: String,
     /// Things the user should know.
     pub notes: Vec<String>,
     /// Wall time per phase.
@@ -216,6 +218,7 @@ pub struct SvdOutput {
 /// Internal result of one solver call at a fixed rank.
 pub(crate) struct Solved {
     pub(crate) svd: Svd,
+    pub(crate) variant: String,
     pub(crate) matvecs: u64,
     pub(crate) iterations: usize,
     pub(crate) subspace_dim: usize,
@@ -355,6 +358,7 @@ pub fn compute(
         info: SolveInfo {
             method,
             reason,
+            variant: solved.variant,
             notes,
             phases: solved.phases,
             matvecs: solved.matvecs,

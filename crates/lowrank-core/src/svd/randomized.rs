@@ -164,6 +164,20 @@ pub(crate) fn solve(
     let mut s = s;
     s.truncate(keep);
     Ok(Solved {
+        variant: format!(
+            "{} with {} power iterations{}",
+            if krylov {
+                "block Krylov"
+            } else {
+                "subspace iteration"
+            },
+            iterations,
+            if auto {
+                " (stopped by the spectrum estimate)"
+            } else {
+                ""
+            }
+        ),
         svd: Svd { s, u, v },
         matvecs,
         iterations,
