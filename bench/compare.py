@@ -41,7 +41,8 @@ for label, ow, ov, pw, pm, pt, target in PAIRS:
         continue
     ratio = p["median_s"] / o["median"]
     met = "–" if target is None else ("yes" if ratio >= target else "no")
-    ores = max(o["residual_av"], o["residual_atu"]) if o["residual_av"] == o["residual_av"] else float("nan")
+    res = [x for x in (o["residual_av"], o["residual_atu"]) if x is not None and x == x]
+    ores = max(res) if res else float("nan")
     pres = max(p.get("resid_Av") or 0.0, p.get("resid_ATu") or 0.0)
     print(f"| {label} | {o['median']:.3f} | {p['median_s']:.3f} | {ratio:.2f}× | "
           f"{'' if target is None else f'≥ {target:g}×'} | {met} | {o['sigma_error']:.1e} | "

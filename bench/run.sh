@@ -31,19 +31,10 @@ echo
 echo "## end to end (CLI: parse + compute + certificate + write)"
 e2e() {
   local name=$1; shift
-  local json
-  json=$(./target/release/lowrank svd "$@" --json --quiet)
-  python3 - "$name" "$json" <<'PY'
-import json, sys
-name, r = sys.argv[1], json.loads(sys.argv[2])
-t, m = r["timings"], r["memory"]
-print(f"| {name} | {r['result']['method']} | {t['read_seconds']:.3f} | {t['compute_seconds']:.3f} | "
-      f"{t['certificate_seconds']:.3f} | {t['total_seconds']:.3f} | {m['input_bytes']/2**20:.0f} | "
-      f"{(m['peak_rss_bytes'] or 0)/2**20:.0f} | {r['certificate']['max_residual']:.1e} |")
-PY
+  ./target/release/lowrank svd "$@" --json --quiet | python3 bench/e2e_row.py "$name"
 }
-echo "| run | method | read s | compute s | certificate s | total s | input MiB | peak RSS MiB | max residual |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| run | method | read s | compute s | certificate s | total s | input MiB | peak RSS MiB | peak RSS while computing MiB | max residual |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 case ",$ONLY," in *,W1,*) e2e "W1 2000² exact" "$DATA/w1_square_2000.npy" --method exact --rank 2000 ;; esac
 case ",$ONLY," in *,W2,*) e2e "W2 top-50" "$DATA/w2_lowrank_20000x2000.npy" --rank 50 ;; esac
 case ",$ONLY," in *,W3,*) e2e "W3 top-20" "$DATA/w3_sparse_200000x50000.mtx" --rank 20 ;; esac

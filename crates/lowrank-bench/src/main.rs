@@ -322,16 +322,16 @@ fn w2(dir: &Path, repeat: usize, par: Par) -> Result<Vec<Row>> {
         parse,
         Some(tail),
     )?];
-    let krylov = SvdParams {
+    let subspace = SvdParams {
         method: Method::Randomized,
-        range_finder: RangeFinder::BlockKrylov,
+        range_finder: RangeFinder::Subspace,
         ..base.clone()
     };
     rows.push(measure(
         "W2 top-50",
-        "randomized block Krylov",
+        "randomized subspace iteration, auto q",
         &op,
-        &krylov,
+        &subspace,
         &reference,
         repeat,
         parse,
@@ -339,12 +339,13 @@ fn w2(dir: &Path, repeat: usize, par: Par) -> Result<Vec<Row>> {
     )?);
     let fixed = SvdParams {
         method: Method::Randomized,
+        range_finder: RangeFinder::Subspace,
         power_iterations: PowerIterations::Fixed(7),
         ..base.clone()
     };
     rows.push(measure(
         "W2 top-50",
-        "randomized q=7 (sklearn's)",
+        "randomized subspace iteration, q=7 (sklearn's scheme)",
         &op,
         &fixed,
         &reference,
