@@ -414,22 +414,7 @@ impl CsrMatrix {
         } else {
             blocks.iter().map(scatter).collect()
         };
-        let mut parts = partials.into_iter();
-        let mut total = parts.next().unwrap_or_else(|| vec![0.0; n]);
-        let rest: Vec<Vec<f64>> = parts.collect();
-        let reduce = |(idx, t): (usize, &mut [f64])| {
-            let off = idx * 4096;
-            for part in &rest {
-                for (a, &p) in t.iter_mut().zip(&part[off..]) {
-                    *a += p;
-                }
-            }
-        };
-        if parallel(par) {
-            total.par_chunks_mut(4096).enumerate().for_each(reduce);
-        } else {
-            total.chunks_mut(4096).enumerate().for_each(reduce);
-        }
+        let total = sum_in_block_order(partials, par);
         total
     }
 
@@ -466,23 +451,7 @@ impl CsrMatrix {
         } else {
             blocks.iter().map(scatter).collect()
         };
-        let mut parts = partials.into_iter();
-        let mut total = parts.next().unwrap_or_else(|| vec![0.0; n * B]);
-        let rest: Vec<Vec<f64>> = parts.collect();
-        let reduce = |(idx, t): (usize, &mut [f64])| {
-            let off = idx * 4096;
-            let len = t.len();
-            for part in &rest {
-                for (a, &p) in t.iter_mut().zip(&part[off..off + len]) {
-                    *a += p;
-                }
-            }
-        };
-        if parallel(par) {
-            total.par_chunks_mut(4096).enumerate().for_each(reduce);
-        } else {
-            total.chunks_mut(4096).enumerate().for_each(reduce);
-        }
+        let total = sum_in_block_order(partials, par);
         total
     }
 
@@ -630,24 +599,7 @@ impl LinearOperator for CsrMatrix {
                 blocks.iter().map(scatter).collect()
             };
             // Sum the block accumulators in block order: the result does not depend on threads.
-            let mut parts = partials.into_iter();
-            let mut total = parts.next().expect("at least one block");
-            let rest: Vec<Vec<f64>> = parts.collect();
-            let reduce = |(idx, t): (usize, &mut [f64])| {
-                let off = idx * 4096;
-                let len = t.len();
-                for part in &rest {
-                    for (a, &p) in t.iter_mut().zip(&part[off..off + len]) {
-                        *a += p;
-                    }
-                }
-            };
-            if parallel(par) {
-                total.par_chunks_mut(4096).enumerate().for_each(reduce);
-            } else {
-                total.chunks_mut(4096).enumerate().for_each(reduce);
-            }
-            drop(rest);
+            let total = sum_in_block_order(partials, par);
             from_row_major(out.rb_mut().subcols_mut(col0, pb), &total);
             col0 += pb;
         }
@@ -727,4 +679,27 @@ impl LinearOperator for CsrMatrix {
             self.nnz()
         )
     }
+}
+
+/// Sums the per-block accumulators in block order (parallel over slices of the output), so
+/// the result is bit-identical whatever the number of threads.
+fn sum_in_block_order(partials: Vec<Vec<f64>>, par: Par) -> Vec<f64> {
+    let mut parts = partials.into_iter();
+    let mut total = parts.next().unwrap_or_default();
+    let rest: Vec<Vec<f64>> = parts.collect();
+    let reduce = |(idx, t): (usize, &mut [f64])| {
+        let off = idx * 4096;
+        let len = t.len();
+        for part in &rest {
+            for (a, &p) in t.iter_mut().zip(&part[off..off + len]) {
+                *a += p;
+            }
+        }
+    };
+    if parallel(par) {
+        total.par_chunks_mut(4096).enumerate().for_each(reduce);
+    } else {
+        total.chunks_mut(4096).enumerate().for_each(reduce);
+    }
+    total
 }

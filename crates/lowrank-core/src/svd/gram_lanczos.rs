@@ -17,7 +17,7 @@
 //! Wu & Simon, *Thick-restart Lanczos method for large symmetric eigenvalue problems*, SIAM J.
 //! Matrix Anal. Appl. 22 (2000); Golub & Van Loan, *Matrix Computations*, §10.1 and §10.4.
 
-use super::linalg::{gaussian, mul, norm2, product, rng};
+use super::linalg::{fresh_direction, gaussian, norm2, orthogonalize_against, product, rng};
 use super::{PhaseClock, Solved, Svd, SvdParams, Vectors};
 use crate::op::LinearOperator;
 use crate::{Observer, Progress, SvdError};
@@ -25,7 +25,7 @@ use dyn_stack::{MemBuffer, MemStack};
 use faer::diag::Diag;
 use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
 use faer::prelude::{Reborrow, ReborrowMut};
-use faer::{Mat, MatMut, MatRef, Par};
+use faer::{Mat, MatRef, Par};
 
 /// Working dimension: room for `k` and enough new directions that most problems converge
 /// before the first restart.
@@ -101,7 +101,7 @@ pub(crate) fn solve(
         for j in kept..d {
             op.apply_gram(w.as_mut(), q.as_ref().subcols(j, 1), par)?;
             matvecs += 2;
-            let h = orthogonalize_with_coefficients(w.as_mut(), q.as_ref().subcols(0, j + 1), par);
+            let h = orthogonalize_against(w.as_mut(), q.as_ref().subcols(0, j + 1), par);
             for i in 0..=j {
                 t[(i, j)] = h[i];
                 t[(j, i)] = h[i];
@@ -247,52 +247,4 @@ fn finish(
         u: Some(u),
         v: Some(v),
     })
-}
-
-/// Full Gram–Schmidt of `x` against `basis`, returning the coefficients `basisᵀx` (summed over
-/// the passes); a second pass runs when the first removed most of the norm (DGKS).
-fn orthogonalize_with_coefficients(
-    mut x: MatMut<'_, f64>,
-    basis: MatRef<'_, f64>,
-    par: Par,
-) -> Vec<f64> {
-    let j = basis.ncols();
-    let mut total = vec![0.0; j];
-    let mut h = Mat::<f64>::zeros(j, 1);
-    let mut corr = Mat::<f64>::zeros(basis.nrows(), 1);
-    let mut before = norm2(x.rb());
-    for _ in 0..3 {
-        mul(h.as_mut(), basis.transpose(), x.rb(), par);
-        mul(corr.as_mut(), basis, h.as_ref(), par);
-        for (xi, ci) in x.rb_mut().col_mut(0).iter_mut().zip(corr.col(0).iter()) {
-            *xi -= ci;
-        }
-        for (t, hv) in total.iter_mut().zip(h.col(0).iter()) {
-            *t += hv;
-        }
-        let after = norm2(x.rb());
-        if after > std::f64::consts::FRAC_1_SQRT_2 * before {
-            break;
-        }
-        before = after;
-    }
-    total
-}
-
-fn fresh_direction(
-    mut x: MatMut<'_, f64>,
-    basis: MatRef<'_, f64>,
-    random: &mut rand_chacha::ChaCha8Rng,
-    par: Par,
-) {
-    for _ in 0..3 {
-        let g = gaussian(x.nrows(), 1, random);
-        x.copy_from(&g);
-        orthogonalize_with_coefficients(x.rb_mut(), basis, par);
-        let nrm = norm2(x.rb());
-        if nrm > 1e-8 {
-            x *= faer::Scale(1.0 / nrm);
-            return;
-        }
-    }
 }

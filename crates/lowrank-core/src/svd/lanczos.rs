@@ -24,11 +24,13 @@
 //! bidiagonalization methods*, SIAM J. Sci. Comput. 27 (2005); Wu & Simon, *Thick-restart
 //! Lanczos method for large symmetric eigenvalue problems* (2000).
 
-use super::linalg::{gaussian, mul, norm2, product, rng, small_svd};
+use super::linalg::{
+    fresh_direction, gaussian, norm2, orthogonalize_against, product, rng, small_svd,
+};
 use super::{PhaseClock, Solved, Svd, SvdParams, Vectors};
 use crate::op::LinearOperator;
 use crate::{Observer, Progress, SvdError};
-use faer::prelude::{Reborrow, ReborrowMut};
+use faer::prelude::ReborrowMut;
 use faer::{Mat, MatMut, MatRef, Par};
 
 /// The working dimension `d` for `k` requested triplets: room for `k` plus as many again (at
@@ -165,7 +167,7 @@ fn run(
                 }
             }
             if reorth_u {
-                reorthogonalize(u.as_mut(), ub.as_ref().subcols(0, j), par);
+                orthogonalize_against(u.as_mut(), ub.as_ref().subcols(0, j), par);
             }
             let mut alpha = norm2(u.as_ref());
             norm_estimate = norm_estimate.max(alpha);
@@ -184,7 +186,7 @@ fn run(
             matvecs += 1;
             axpy(v.as_mut(), -alpha, vb.as_ref().subcols(j, 1));
             if reorth_v {
-                reorthogonalize(v.as_mut(), vb.as_ref().subcols(0, j + 1), par);
+                orthogonalize_against(v.as_mut(), vb.as_ref().subcols(0, j + 1), par);
             }
             let mut beta = norm2(v.as_ref());
             norm_estimate = norm_estimate.max(beta);
@@ -286,45 +288,5 @@ fn axpy(mut y: MatMut<'_, f64>, a: f64, x: MatRef<'_, f64>) {
     }
     for (yi, xi) in y.rb_mut().col_mut(0).iter_mut().zip(x.col(0).iter()) {
         *yi += a * xi;
-    }
-}
-
-/// Classical Gram–Schmidt against the columns of `basis`: `x -= basis·(basisᵀx)`, repeated once
-/// when the first pass removed more than half of the norm (the DGKS criterion, Daniel et al.
-/// 1976). In Lanczos the new vector is already nearly orthogonal, so one pass usually suffices.
-fn reorthogonalize(mut x: MatMut<'_, f64>, basis: MatRef<'_, f64>, par: Par) {
-    if basis.ncols() == 0 {
-        return;
-    }
-    let mut h = Mat::<f64>::zeros(basis.ncols(), 1);
-    let mut corr = Mat::<f64>::zeros(basis.nrows(), 1);
-    let mut before = norm2(x.rb());
-    for _ in 0..3 {
-        mul(h.as_mut(), basis.transpose(), x.rb(), par);
-        mul(corr.as_mut(), basis, h.as_ref(), par);
-        for (xi, ci) in x.rb_mut().col_mut(0).iter_mut().zip(corr.col(0).iter()) {
-            *xi -= ci;
-        }
-        let after = norm2(x.rb());
-        if after > std::f64::consts::FRAC_1_SQRT_2 * before {
-            break;
-        }
-        before = after;
-    }
-}
-
-/// Replaces `x` by a random unit vector orthogonal to `basis` (after a breakdown).
-fn fresh_direction(
-    mut x: MatMut<'_, f64>,
-    basis: MatRef<'_, f64>,
-    random: &mut rand_chacha::ChaCha8Rng,
-    par: Par,
-) {
-    let g = gaussian(x.nrows(), 1, random);
-    x.copy_from(&g);
-    reorthogonalize(x.rb_mut(), basis, par);
-    let nrm = norm2(x.rb());
-    if nrm > 0.0 {
-        x *= faer::Scale(1.0 / nrm);
     }
 }

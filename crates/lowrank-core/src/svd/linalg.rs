@@ -156,3 +156,51 @@ pub(crate) fn norm2(x: MatRef<'_, f64>) -> f64 {
     let s: f64 = x.col(0).iter().map(|v| (v / scale) * (v / scale)).sum();
     scale * s.sqrt()
 }
+
+/// Full Gram–Schmidt of `x` against `basis`, returning the coefficients `basisᵀx` (summed over
+/// the passes); a second pass runs when the first removed most of the norm (DGKS).
+pub(crate) fn orthogonalize_against(
+    mut x: MatMut<'_, f64>,
+    basis: MatRef<'_, f64>,
+    par: Par,
+) -> Vec<f64> {
+    let j = basis.ncols();
+    let mut total = vec![0.0; j];
+    let mut h = Mat::<f64>::zeros(j, 1);
+    let mut corr = Mat::<f64>::zeros(basis.nrows(), 1);
+    let mut before = norm2(x.rb());
+    for _ in 0..3 {
+        mul(h.as_mut(), basis.transpose(), x.rb(), par);
+        mul(corr.as_mut(), basis, h.as_ref(), par);
+        for (xi, ci) in x.rb_mut().col_mut(0).iter_mut().zip(corr.col(0).iter()) {
+            *xi -= ci;
+        }
+        for (t, hv) in total.iter_mut().zip(h.col(0).iter()) {
+            *t += hv;
+        }
+        let after = norm2(x.rb());
+        if after > std::f64::consts::FRAC_1_SQRT_2 * before {
+            break;
+        }
+        before = after;
+    }
+    total
+}
+
+pub(crate) fn fresh_direction(
+    mut x: MatMut<'_, f64>,
+    basis: MatRef<'_, f64>,
+    random: &mut rand_chacha::ChaCha8Rng,
+    par: Par,
+) {
+    for _ in 0..3 {
+        let g = gaussian(x.nrows(), 1, random);
+        x.copy_from(&g);
+        orthogonalize_against(x.rb_mut(), basis, par);
+        let nrm = norm2(x.rb());
+        if nrm > 1e-8 {
+            x *= faer::Scale(1.0 / nrm);
+            return;
+        }
+    }
+}
