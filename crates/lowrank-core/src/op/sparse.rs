@@ -414,8 +414,7 @@ impl CsrMatrix {
         } else {
             blocks.iter().map(scatter).collect()
         };
-        let total = sum_in_block_order(partials, par);
-        total
+        sum_in_block_order(partials, par)
     }
 
     /// `AᵀA·X` for a row-major panel of `B` columns in one pass: each row's `B` dot products,
@@ -451,8 +450,7 @@ impl CsrMatrix {
         } else {
             blocks.iter().map(scatter).collect()
         };
-        let total = sum_in_block_order(partials, par);
-        total
+        sum_in_block_order(partials, par)
     }
 
     /// Dot product of row `i` with `x`.
