@@ -99,9 +99,12 @@ pub(crate) fn solve(
         let mut last: Option<(Vec<f64>, Mat<f64>, f64)> = None;
         let mut next_check = 0usize;
         for j in kept..d {
+            clock.lap("lanczos steps");
             op.apply_gram(w.as_mut(), q.as_ref().subcols(j, 1), par)?;
+            clock.lap("products with AᵀA");
             matvecs += 2;
             let h = orthogonalize_against(w.as_mut(), q.as_ref().subcols(0, j + 1), par);
+            clock.lap("gram-schmidt");
             for i in 0..=j {
                 t[(i, j)] = h[i];
                 t[(j, i)] = h[i];
@@ -123,7 +126,9 @@ pub(crate) fn solve(
             if size < k || (size < next_check && size < d) {
                 continue;
             }
+            clock.lap("lanczos steps");
             let (theta, s) = symmetric_eigen(t.as_ref().submatrix(0, 0, size, size))?;
+            clock.lap("convergence checks");
             let sigma: Vec<f64> = theta.iter().map(|x| x.max(0.0).sqrt()).collect();
             let sigma1 = sigma[0];
             let floor = 64.0 * f64::EPSILON * theta[0].max(norm_estimate);
