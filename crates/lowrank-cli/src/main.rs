@@ -34,10 +34,18 @@ fn main() -> ExitCode {
     }
 }
 
+/// More threads than this only costs memory (each has a stack) and scheduling.
+const MAX_THREADS: usize = 1024;
+
 fn run(cli: args::Cli) -> Result<(), Failure> {
     if let Some(n) = cli.threads {
         if n == 0 {
             return Err(Failure::usage("--threads must be at least 1"));
+        }
+        if n > MAX_THREADS {
+            return Err(Failure::usage(format!(
+                "--threads {n} is more than the supported {MAX_THREADS}"
+            )));
         }
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)

@@ -476,3 +476,101 @@ fn wide_spectrum_falls_back_from_normal_equations() {
         assert!((got - want).abs() <= 1e-9 * s[0], "{got} vs {want}");
     }
 }
+
+/// Regression (review of issue 2): block Krylov on a matrix of rank 6 used to let rounding
+/// noise into its basis once the Krylov space was exhausted, and returned σ₁ 60% too large.
+#[test]
+fn issue_2_block_krylov_on_exactly_low_rank_input() {
+    let g = lowrank_testkit::gaussian(6, 300, 31);
+    let a = Mat::<f64>::from_fn(400, 300, |i, j| if i < 6 { g[(i, j)] } else { 0.0 });
+    let exact = run(&DenseOp::new(a.as_ref()), &params(Method::Exact, 6));
+    for finder in [RangeFinder::BlockKrylov, RangeFinder::Subspace] {
+        let p = SvdParams {
+            method: Method::Randomized,
+            range_finder: finder,
+            ..params(Method::Randomized, 5)
+        };
+        let out = run(&DenseOp::new(a.as_ref()), &p);
+        assert!(
+            max_sigma_error(&out.svd.s, &exact.svd.s[..5]) < 1e-12,
+            "{finder:?}: {:?} vs {:?}",
+            out.svd.s,
+            exact.svd.s
+        );
+        let cert = certify(&DenseOp::new(a.as_ref()), &out.svd, Par::Seq)
+            .unwrap()
+            .unwrap();
+        assert!(
+            cert.orthogonality_loss_u < 1e-12 && cert.max_residual < 1e-12,
+            "{finder:?}: {cert:?}"
+        );
+    }
+}
+
+/// Regression (review of issue 2): Lanczos on AᵀA stopped at the first invariant subspace and
+/// returned one copy of each repeated singular value (3, 2, 1 instead of 3, 3, 3).
+#[test]
+fn issue_2_repeated_singular_values_on_sparse_input() {
+    let n = 300;
+    let diag: Vec<f64> = (0..n)
+        .map(|i| {
+            if i < 50 {
+                3.0
+            } else if i < 100 {
+                2.0
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let rows: Vec<usize> = (0..n).collect();
+    let a = CsrMatrix::from_triplets(400, n, &rows, &rows, &diag, DuplicatePolicy::Error).unwrap();
+    for k in [3, 4, 10, 60] {
+        let out = run(&a, &params(Method::Lanczos, k));
+        let want: Vec<f64> = diag[..k].to_vec();
+        assert!(
+            max_sigma_error(&out.svd.s, &want) < 1e-10,
+            "k={k}: {:?}",
+            out.svd.s
+        );
+    }
+    let (s, _, _) = {
+        let mut s = spectra::flat(3, 5.0);
+        s.extend(spectra::flat(2, 3.0));
+        s.extend(spectra::geometric(20, 1.0, 5.0));
+        planted(50, 30, &s, 4)
+    };
+    let sparse = sparse_of(&s);
+    let exact = run(&DenseOp::new(s.as_ref()), &params(Method::Exact, 7));
+    for k in [4, 7] {
+        let out = run(&sparse, &params(Method::Lanczos, k));
+        assert!(
+            max_sigma_error(&out.svd.s, &exact.svd.s[..k]) < 1e-10,
+            "k={k}: {:?}",
+            out.svd.s
+        );
+    }
+}
+
+/// Regression (review of issue 2): Golub–Kahan on wide dense input with short-side
+/// reorthogonalization missed its tolerance (residual 8e-4 at tol 1e-10).
+#[test]
+fn issue_2_lanczos_on_wide_dense_input_meets_the_tolerance() {
+    let a = lowrank_testkit::gaussian(250, 1000, 12);
+    for k in [1, 3, 7, 10] {
+        let out = run(&DenseOp::new(a.as_ref()), &params(Method::Lanczos, k));
+        let cert = certify(&DenseOp::new(a.as_ref()), &out.svd, Par::Seq)
+            .unwrap()
+            .unwrap();
+        assert!(
+            cert.max_residual <= 1e-9,
+            "k={k}: residual {:e}",
+            cert.max_residual
+        );
+        assert!(
+            cert.orthogonality_loss_v < 1e-10,
+            "k={k}: {:e}",
+            cert.orthogonality_loss_v
+        );
+    }
+}

@@ -239,6 +239,9 @@ fn overall_peak(before: Option<u64>) -> Option<u64> {
 }
 
 fn validate_flags(a: &SvdArgs) -> Result<(), Failure> {
+    if a.max_rank == Some(0) {
+        return Err(Failure::usage("--max-rank must be at least 1"));
+    }
     if a.rank.is_none()
         && a.energy.is_none()
         && a.max_error.is_none()

@@ -95,6 +95,7 @@ pub(crate) fn solve(
     let mut kept = 0usize;
     let mut restarts = 0usize;
     let mut norm_estimate = 0.0f64;
+    let mut broke_down = false;
     loop {
         let mut last: Option<(Vec<f64>, Mat<f64>, f64)> = None;
         let mut next_check = 0usize;
@@ -112,6 +113,11 @@ pub(crate) fn solve(
             let mut beta = norm2(w.as_ref());
             norm_estimate = norm_estimate.max(h[j].abs()).max(beta);
             if beta <= (n as f64).sqrt() * f64::EPSILON * norm_estimate {
+                // An invariant subspace: its Ritz values are exact, but a single Krylov
+                // sequence holds one copy of each repeated value, so the other copies live in
+                // the fresh directions that follow. Their Ritz residuals are zero too, so the
+                // test below would stop too early: fill the working space first.
+                broke_down = true;
                 beta = 0.0;
                 fresh_direction(w.as_mut(), q.as_ref().subcols(0, j + 1), &mut random, par);
             } else {
@@ -123,7 +129,7 @@ pub(crate) fn solve(
                 t[(j + 1, j)] = beta;
             }
             let size = j + 1;
-            if size < k || (size < next_check && size < d) {
+            if size < k || (size < next_check || broke_down) && size < d {
                 continue;
             }
             clock.lap("lanczos steps");

@@ -31,28 +31,13 @@ use super::{PhaseClock, Solved, Svd, SvdParams, Vectors};
 use crate::op::LinearOperator;
 use crate::{Observer, Progress, SvdError};
 use faer::prelude::ReborrowMut;
-use faer::{Mat, MatMut, MatRef, Par};
+use faer::{Mat, MatMut, MatRef};
 
 /// The working dimension `d` for `k` requested triplets: room for `k` plus as many again (at
 /// least 20) so each restart adds enough new directions.
 pub(crate) fn working_dimension(k: usize, min_dim: usize) -> usize {
     (k + k.max(20)).min(min_dim)
 }
-
-/// Which bases are kept orthogonal to working precision.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Reorthogonalization {
-    /// Both `U` and `V`.
-    Full,
-    /// Only the basis of the shorter vectors (Simon & Zha 2000): on a tall or wide matrix this
-    /// removes most of the Gram–Schmidt work. The long-side basis keeps the local orthogonality
-    /// of the recurrence; the result is verified with true residuals before it is returned, and
-    /// recomputed with full reorthogonalization if the check fails.
-    ShortSide,
-}
-
-/// Aspect ratio from which one-sided reorthogonalization is used.
-const ONE_SIDED_ASPECT: usize = 2;
 
 pub(crate) fn solve(
     op: &dyn LinearOperator,
@@ -66,44 +51,7 @@ pub(crate) fn solve(
             return Ok(solved);
         }
     }
-    if m.max(n) >= ONE_SIDED_ASPECT * m.min(n) {
-        let mut first = run(op, k, params, observer, Reorthogonalization::ShortSide)?;
-        if let Some(worst) = verify(op, &first.svd, params.par)? {
-            if worst <= 10.0 * params.tol {
-                first.matvecs += k as u64;
-                return Ok(first);
-            }
-        }
-        let mut second = run(op, k, params, observer, Reorthogonalization::Full)?;
-        second.matvecs += first.matvecs + k as u64;
-        return Ok(second);
-    }
-    run(op, k, params, observer, Reorthogonalization::Full)
-}
-
-/// The largest true `‖Aᵀuᵢ − σᵢvᵢ‖ / σ₁` (one block product), or `None` without vectors.
-fn verify(op: &dyn LinearOperator, svd: &Svd, par: Par) -> Result<Option<f64>, SvdError> {
-    let (Some(u), Some(v)) = (&svd.u, &svd.v) else {
-        return Ok(None);
-    };
-    let k = svd.s.len();
-    let mut atu = Mat::<f64>::zeros(op.ncols(), k);
-    op.apply_transpose(atu.as_mut(), u.as_ref(), par)?;
-    let sigma1 = svd.s.first().copied().unwrap_or(0.0);
-    if sigma1 == 0.0 {
-        return Ok(Some(0.0));
-    }
-    let worst = (0..k)
-        .map(|i| {
-            atu.col(i)
-                .iter()
-                .zip(v.col(i).iter())
-                .map(|(a, b)| (a - svd.s[i] * b).powi(2))
-                .sum::<f64>()
-                .sqrt()
-        })
-        .fold(0.0, f64::max);
-    Ok(Some(worst / sigma1))
+    run(op, k, params, observer)
 }
 
 fn run(
@@ -111,12 +59,8 @@ fn run(
     k: usize,
     params: &SvdParams,
     observer: &mut dyn Observer,
-    reorth: Reorthogonalization,
 ) -> Result<Solved, SvdError> {
     let (m, n) = (op.nrows(), op.ncols());
-    let one_sided = reorth == Reorthogonalization::ShortSide;
-    let reorth_u = !one_sided || m <= n;
-    let reorth_v = !one_sided || n < m;
     let min_dim = m.min(n);
     let d = working_dimension(k, min_dim);
     let par = params.par;
@@ -166,9 +110,7 @@ fn run(
                     axpy(u.as_mut(), -beta, ub.as_ref().subcols(j - 1, 1));
                 }
             }
-            if reorth_u {
-                orthogonalize_against(u.as_mut(), ub.as_ref().subcols(0, j), par);
-            }
+            orthogonalize_against(u.as_mut(), ub.as_ref().subcols(0, j), par);
             let mut alpha = norm2(u.as_ref());
             norm_estimate = norm_estimate.max(alpha);
             if alpha <= breakdown(norm_estimate) {
@@ -185,9 +127,7 @@ fn run(
             op.apply_transpose(v.as_mut(), u.as_ref(), par)?;
             matvecs += 1;
             axpy(v.as_mut(), -alpha, vb.as_ref().subcols(j, 1));
-            if reorth_v {
-                orthogonalize_against(v.as_mut(), vb.as_ref().subcols(0, j + 1), par);
-            }
+            orthogonalize_against(v.as_mut(), vb.as_ref().subcols(0, j + 1), par);
             let mut beta = norm2(v.as_ref());
             norm_estimate = norm_estimate.max(beta);
             if beta <= breakdown(norm_estimate) {
@@ -240,8 +180,7 @@ fn run(
             s.truncate(keep);
             return Ok(Solved {
                 variant: format!(
-                    "Golub–Kahan bidiagonalization, {} reorthogonalization, {restarts} restarts",
-                    if one_sided { "short-side" } else { "full" }
+                    "Golub–Kahan bidiagonalization, full reorthogonalization, {restarts} restarts"
                 ),
                 svd: Svd {
                     s,

@@ -46,6 +46,68 @@ pub(crate) fn orthonormalize(y: MatRef<'_, f64>, par: Par) -> Mat<f64> {
     gram_schmidt(y, par)
 }
 
+/// An orthonormal basis of the part of `span(y)` orthogonal to `blocks` (each orthonormal,
+/// and mutually orthogonal). Columns of `y` that lie (numerically) inside `span(blocks)` are
+/// dropped rather than replaced, so the result may have fewer columns than `y`, or none: the
+/// caller's subspace is then invariant. The result is orthogonal to every block to rounding.
+pub(crate) fn extend_orthonormal_basis(
+    y: MatRef<'_, f64>,
+    blocks: &[Mat<f64>],
+    par: Par,
+) -> Mat<f64> {
+    let project = |x: &mut Mat<f64>| {
+        for b in blocks {
+            let h = product(b.transpose(), x.as_ref(), par);
+            let corr = product(b.as_ref(), h.as_ref(), par);
+            *x -= &corr;
+        }
+    };
+    let before: Vec<f64> = (0..y.ncols()).map(|c| norm2(y.subcols(c, 1))).collect();
+    let mut cand = y.to_owned();
+    project(&mut cand);
+    project(&mut cand);
+    let keep: Vec<usize> = (0..y.ncols())
+        .filter(|&c| norm2(cand.as_ref().subcols(c, 1)) > 1e-10 * before[c] && before[c] > 0.0)
+        .collect();
+    if keep.is_empty() {
+        return Mat::zeros(y.nrows(), 0);
+    }
+    let cand = Mat::<f64>::from_fn(y.nrows(), keep.len(), |i, j| cand[(i, keep[j])]);
+    if let Some(q1) = cholesky_qr_step(cand.as_ref(), par) {
+        if let Some(mut q2) = cholesky_qr_step(q1.as_ref(), par) {
+            // Normalising can amplify what rounding left along the blocks: clean once more.
+            project(&mut q2);
+            if let Some(q3) = cholesky_qr_step(q2.as_ref(), par) {
+                return q3;
+            }
+        }
+    }
+    // Ill-conditioned remainder: column by column, dropping what depends on earlier columns.
+    let mut accepted: Vec<Mat<f64>> = Vec::new();
+    for c in 0..cand.ncols() {
+        let mut x = cand.as_ref().subcols(c, 1).to_owned();
+        let original = norm2(x.as_ref());
+        for _ in 0..2 {
+            project(&mut x);
+            for a in &accepted {
+                let h = product(a.transpose(), x.as_ref(), par);
+                let corr = product(a.as_ref(), h.as_ref(), par);
+                x -= &corr;
+            }
+        }
+        let nrm = norm2(x.as_ref());
+        if nrm > 1e-10 * original && nrm > 0.0 {
+            x *= faer::Scale(1.0 / nrm);
+            accepted.push(x);
+        }
+    }
+    let mut out = Mat::<f64>::zeros(y.nrows(), accepted.len());
+    for (c, a) in accepted.iter().enumerate() {
+        out.as_mut().col_mut(c).copy_from(a.col(0));
+    }
+    out
+}
+
 /// One CholeskyQR step, or `None` when `y` is too ill-conditioned for it.
 fn cholesky_qr_step(y: MatRef<'_, f64>, par: Par) -> Option<Mat<f64>> {
     let l = y.ncols();

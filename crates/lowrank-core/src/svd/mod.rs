@@ -5,8 +5,8 @@
 //! [`Method::Auto`] resolves to a concrete method before any work starts, and the reason is
 //! returned in [`SolveInfo::reason`]. The rules, in order (thresholds from the benchmarks in the
 //! README):
-//! 1. the rank is not a fixed count, or `k` (plus oversampling) reaches `min(m, n)`, or
-//!    `min(m, n) ≤ 200`, and the dense matrix fits in memory → **exact**;
+//! 1. `k` (plus oversampling) reaches `min(m, n)`, or `min(m, n) ≤ 200`, and the dense
+//!    matrix fits in memory → **exact**;
 //! 2. sparse storage (or any non-dense operator) → **lanczos** (each product is cheap and
 //!    memory-bound, so a Krylov method that needs few vectors and converges to a residual
 //!    tolerance wins);
@@ -405,6 +405,13 @@ fn validate(params: &SvdParams, m: usize, n: usize) -> Result<(), SvdError> {
         }
         _ => {}
     }
+    if params.oversamples > 10_000 {
+        return invalid(
+            "oversamples",
+            params.oversamples.to_string(),
+            "at most 10000",
+        );
+    }
     if !(params.tol > 0.0 && params.tol < 1.0) {
         return invalid("tol", params.tol.to_string(), "a tolerance in (0, 1)");
     }
@@ -429,7 +436,7 @@ fn resolve_method(
     let dense_fits = params
         .memory_limit
         .is_none_or(|l| exact_memory(m, n, params.vectors) <= l);
-    let k_close = |k: usize| k + params.oversamples >= min_dim || 2 * k >= min_dim;
+    let k_close = |k: usize| k.saturating_add(params.oversamples) >= min_dim || 2 * k >= min_dim;
     match params.method {
         Method::Auto => {
             if dense_fits {
@@ -443,7 +450,7 @@ fn resolve_method(
                 }
                 if let RankSpec::Fixed(k) = params.rank {
                     if k_close(k) {
-                        return (Method::Exact, format!("k = {k} is close to min(m, n) = {min_dim}: a truncated method would do more work than the exact SVD"));
+                        return (Method::Exact, format!("k = {k} (plus {} oversamples) is close to min(m, n) = {min_dim}: a truncated method would do more work than the exact SVD", params.oversamples));
                     }
                 }
             }
@@ -462,8 +469,9 @@ fn resolve_method(
             if let RankSpec::Fixed(k) = params.rank {
                 if k_close(k) && dense_fits {
                     notes.push(format!(
-                        "switched from {} to exact: k = {k} is close to min(m, n) = {min_dim}, where a truncated method is slower and less accurate than the exact SVD",
-                        params.method.name()
+                        "switched from {} to exact: k = {k} (plus {} oversamples) is close to min(m, n) = {min_dim}, where a truncated method is slower and less accurate than the exact SVD",
+                        params.method.name(),
+                        params.oversamples
                     ));
                     return (
                         Method::Exact,

@@ -24,7 +24,7 @@
 //! Musco & Musco, *Randomized block Krylov methods for stronger and faster approximate SVD*,
 //! NeurIPS 2015.
 
-use super::linalg::{gaussian, orthonormalize, product, rng};
+use super::linalg::{extend_orthonormal_basis, gaussian, orthonormalize, product, rng};
 use super::{PhaseClock, PowerIterations, RangeFinder, Solved, Svd, SvdParams, Vectors};
 use crate::op::LinearOperator;
 use crate::{Observer, Progress, SvdError};
@@ -86,7 +86,13 @@ pub(crate) fn solve(
                 let change = s
                     .iter()
                     .zip(prev)
-                    .map(|(a, b)| if *a > 0.0 { (a - b).abs() / a } else { 0.0 })
+                    .map(|(a, b)| {
+                        if s[0] > 0.0 {
+                            (a - b).abs() / s[0]
+                        } else {
+                            0.0
+                        }
+                    })
                     .fold(0.0, f64::max);
                 converged = change <= params.tol;
             }
@@ -120,22 +126,20 @@ pub(crate) fn solve(
         // Next block: Q_{t+1} = orth(A·orth(Aᵀ Q_t)), made orthogonal to the earlier blocks.
         let z = orthonormalize(projected.last().expect("just pushed").as_ref(), par);
         clock.lap("orthonormalization");
+        let mut y = Mat::<f64>::zeros(m, z.ncols());
         op.apply(y.as_mut(), z.as_ref(), par)?;
         matvecs += z.ncols() as u64;
         clock.lap("products with A");
         drop(z);
         if krylov {
-            // Project out the earlier blocks, orthonormalize, and do both again: once the Krylov
-            // space nears the numerical rank, `y` is mostly rounding noise, and a single pass
-            // would let those errors (amplified by the normalisation) leak back into the basis.
-            let mut next = y.as_ref().subcols(0, room.min(l)).to_owned();
-            for _ in 0..2 {
-                for b in &basis {
-                    let h = product(b.transpose(), next.as_ref(), par);
-                    let corr = product(b.as_ref(), h.as_ref(), par);
-                    next -= &corr;
-                }
-                next = orthonormalize(next.as_ref(), par);
+            // Only the directions that are new: once the Krylov space nears the numerical rank
+            // of A, what is left of `y` after projection is rounding noise, and must not enter
+            // the basis (it would not be orthogonal to the earlier blocks).
+            let cols = room.min(y.ncols());
+            let next = extend_orthonormal_basis(y.as_ref().subcols(0, cols), &basis, par);
+            if next.ncols() == 0 {
+                converged = true; // the Krylov space is invariant: Rayleigh–Ritz is exact
+                break;
             }
             basis.push(next);
         } else {
