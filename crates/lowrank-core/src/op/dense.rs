@@ -75,7 +75,7 @@ pub(crate) fn sum_sq(it: impl Iterator<Item = f64>) -> f64 {
 /// Output rows per parallel block of [`det_matmul`] (at least; fixed by the shape).
 const MIN_ROW_BLOCK: usize = 64;
 /// Inner-dimension slice per partial product when the output is too small to split.
-const INNER_BLOCK: usize = 16_384;
+const INNER_BLOCK: usize = 4_096;
 
 /// `out = lhs · rhs`, parallel but bit-identical whatever the thread count.
 ///

@@ -17,47 +17,19 @@
 //! Wu & Simon, *Thick-restart Lanczos method for large symmetric eigenvalue problems*, SIAM J.
 //! Matrix Anal. Appl. 22 (2000); Golub & Van Loan, *Matrix Computations*, §10.1 and §10.4.
 
-use super::linalg::{fresh_direction, gaussian, norm2, orthogonalize_against, product, rng};
+use super::linalg::{
+    fresh_direction, gaussian, norm2, orthogonalize_against, product, rng, symmetric_eigen,
+};
 use super::{PhaseClock, Solved, Svd, SvdParams, Vectors};
 use crate::op::LinearOperator;
 use crate::{Observer, Progress, SvdError};
-use dyn_stack::{MemBuffer, MemStack};
-use faer::diag::Diag;
-use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
 use faer::prelude::{Reborrow, ReborrowMut};
-use faer::{Mat, MatRef, Par};
+use faer::{Mat, Par};
 
 /// Working dimension: room for `k` and enough new directions that most problems converge
 /// before the first restart.
 fn working_dimension(k: usize, n: usize) -> usize {
     (k + (2 * k).max(60)).min(n)
-}
-
-/// Eigenpairs of a small symmetric matrix, descending (sequential: bit-identical results).
-fn symmetric_eigen(t: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>), SvdError> {
-    let n = t.nrows();
-    let mut s = Diag::<f64>::zeros(n);
-    let mut u = Mat::<f64>::zeros(n, n);
-    let par = Par::Seq;
-    let mut buf = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
-        n,
-        ComputeEigenvectors::Yes,
-        par,
-        Default::default(),
-    ));
-    self_adjoint_evd(
-        t,
-        s.as_mut(),
-        Some(u.as_mut()),
-        par,
-        MemStack::new(&mut buf),
-        Default::default(),
-    )
-    .map_err(|_| SvdError::DenseKernel)?;
-    // Ascending from faer; reverse to descending.
-    let vals: Vec<f64> = s.column_vector().iter().rev().copied().collect();
-    let vecs = Mat::<f64>::from_fn(n, n, |i, j| u[(i, n - 1 - j)]);
-    Ok((vals, vecs))
 }
 
 pub(crate) fn solve(

@@ -1,6 +1,9 @@
 //! Small dense helpers shared by the solvers.
 
 use crate::SvdError;
+use dyn_stack::{MemBuffer, MemStack};
+use faer::diag::Diag;
+use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
 use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{Mat, MatMut, MatRef, Par};
 use rand::SeedableRng;
@@ -73,39 +76,46 @@ pub(crate) fn extend_orthonormal_basis(
         return Mat::zeros(y.nrows(), 0);
     }
     let cand = Mat::<f64>::from_fn(y.nrows(), keep.len(), |i, j| cand[(i, keep[j])]);
-    if let Some(q1) = cholesky_qr_step(cand.as_ref(), par) {
-        if let Some(mut q2) = cholesky_qr_step(q1.as_ref(), par) {
-            // Normalising can amplify what rounding left along the blocks: clean once more.
-            project(&mut q2);
-            if let Some(q3) = cholesky_qr_step(q2.as_ref(), par) {
-                return q3;
+    let Some(mut q) = svqb(cand.as_ref(), par) else {
+        return Mat::zeros(y.nrows(), 0);
+    };
+    // Normalising amplifies what rounding left along the blocks: project and orthonormalize
+    // once more.
+    project(&mut q);
+    svqb(q.as_ref(), par).unwrap_or_else(|| Mat::zeros(y.nrows(), 0))
+}
+
+/// SVQB (Stathopoulos & Wu 2002): orthonormalize through the eigendecomposition of the scaled
+/// Gram matrix, dropping the directions whose eigenvalue is below `1e-14` of the largest
+/// (numerically dependent combinations). Two GEMMs and a small symmetric eigensolve; `None`
+/// when nothing independent is left.
+fn svqb(x: MatRef<'_, f64>, par: Par) -> Option<Mat<f64>> {
+    let l = x.ncols();
+    let mut g = Mat::<f64>::zeros(l, l);
+    mul(g.as_mut(), x.transpose(), x, par);
+    let scale: Vec<f64> = (0..l)
+        .map(|i| {
+            if g[(i, i)] > 0.0 {
+                1.0 / g[(i, i)].sqrt()
+            } else {
+                0.0
             }
-        }
+        })
+        .collect();
+    let gs = Mat::<f64>::from_fn(l, l, |i, j| g[(i, j)] * scale[i] * scale[j]);
+    let (lambda, v) = symmetric_eigen(gs.as_ref()).ok()?;
+    let top = lambda.first().copied().unwrap_or(0.0);
+    let kept: Vec<usize> = (0..l)
+        .filter(|&i| lambda[i] > 1e-14 * top && lambda[i] > 0.0)
+        .collect();
+    if kept.is_empty() {
+        return None;
     }
-    // Ill-conditioned remainder: column by column, dropping what depends on earlier columns.
-    let mut accepted: Vec<Mat<f64>> = Vec::new();
-    for c in 0..cand.ncols() {
-        let mut x = cand.as_ref().subcols(c, 1).to_owned();
-        let original = norm2(x.as_ref());
-        for _ in 0..2 {
-            project(&mut x);
-            for a in &accepted {
-                let h = product(a.transpose(), x.as_ref(), par);
-                let corr = product(a.as_ref(), h.as_ref(), par);
-                x -= &corr;
-            }
-        }
-        let nrm = norm2(x.as_ref());
-        if nrm > 1e-10 * original && nrm > 0.0 {
-            x *= faer::Scale(1.0 / nrm);
-            accepted.push(x);
-        }
-    }
-    let mut out = Mat::<f64>::zeros(y.nrows(), accepted.len());
-    for (c, a) in accepted.iter().enumerate() {
-        out.as_mut().col_mut(c).copy_from(a.col(0));
-    }
-    out
+    // Q = X·D·V_kept·Λ_kept^{-1/2}
+    let coef = Mat::<f64>::from_fn(l, kept.len(), |i, j| {
+        scale[i] * v[(i, kept[j])] / lambda[kept[j]].sqrt()
+    });
+    Some(product(x, coef.as_ref(), par))
 }
 
 /// One CholeskyQR step, or `None` when `y` is too ill-conditioned for it.
@@ -265,4 +275,31 @@ pub(crate) fn fresh_direction(
             return;
         }
     }
+}
+
+/// Eigenpairs of a small symmetric matrix, descending (sequential: bit-identical results).
+pub(crate) fn symmetric_eigen(t: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>), SvdError> {
+    let n = t.nrows();
+    let mut s = Diag::<f64>::zeros(n);
+    let mut u = Mat::<f64>::zeros(n, n);
+    let par = Par::Seq;
+    let mut buf = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
+        n,
+        ComputeEigenvectors::Yes,
+        par,
+        Default::default(),
+    ));
+    self_adjoint_evd(
+        t,
+        s.as_mut(),
+        Some(u.as_mut()),
+        par,
+        MemStack::new(&mut buf),
+        Default::default(),
+    )
+    .map_err(|_| SvdError::DenseKernel)?;
+    // Ascending from faer; reverse to descending.
+    let vals: Vec<f64> = s.column_vector().iter().rev().copied().collect();
+    let vecs = Mat::<f64>::from_fn(n, n, |i, j| u[(i, n - 1 - j)]);
+    Ok((vals, vecs))
 }
