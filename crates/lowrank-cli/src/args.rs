@@ -96,7 +96,7 @@ pub(crate) struct InfoArgs {
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MethodArg {
-    /// Pick from shape, storage, rank and tolerance; the report says which and why.
+    /// Pick from shape, storage and rank; the report says which and why.
     Auto,
     /// Dense thin SVD of the whole matrix.
     Exact,
@@ -139,7 +139,7 @@ pub(crate) struct SvdArgs {
     #[arg(long, value_name = "K")]
     pub(crate) max_rank: Option<usize>,
     /// With a rank: convergence tolerance, every triplet's ‖Aᵀu − σv‖ ≤ T·σ₁ (Lanczos) or the
-    /// σ estimates settled to T (randomized); default 1e-10. Without a rank: choose the rank
+    /// σ estimates settled to T·σ₁ (randomized); default 1e-10. Without a rank: choose the rank
     /// as --max-error T does.
     #[arg(long, value_name = "T")]
     pub(crate) tol: Option<f64>,

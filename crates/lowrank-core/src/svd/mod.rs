@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
-    /// Choose from shape, storage, rank and tolerance (see the module docs).
+    /// Choose from shape, storage and rank (see the module docs).
     Auto,
     /// Dense thin SVD of the whole matrix (faer). Materialises non-dense operators.
     Exact,
