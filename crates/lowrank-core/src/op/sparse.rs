@@ -409,12 +409,7 @@ impl CsrMatrix {
             }
             acc
         };
-        let partials: Vec<Vec<f64>> = if parallel(par) {
-            blocks.par_iter().map(scatter).collect()
-        } else {
-            blocks.iter().map(scatter).collect()
-        };
-        sum_in_block_order(partials, par)
+        scatter_and_sum(&blocks, par, scatter)
     }
 
     /// `AᵀA·X` for a row-major panel of `B` columns in one pass: each row's `B` dot products,
@@ -445,12 +440,7 @@ impl CsrMatrix {
             }
             acc
         };
-        let partials: Vec<Vec<f64>> = if parallel(par) {
-            blocks.par_iter().map(scatter).collect()
-        } else {
-            blocks.iter().map(scatter).collect()
-        };
-        sum_in_block_order(partials, par)
+        scatter_and_sum(&blocks, par, scatter)
     }
 
     /// Dot product of row `i` with `x`.
@@ -591,13 +581,7 @@ impl LinearOperator for CsrMatrix {
                 }
                 acc
             };
-            let partials: Vec<Vec<f64>> = if parallel(par) {
-                blocks.par_iter().map(scatter).collect()
-            } else {
-                blocks.iter().map(scatter).collect()
-            };
-            // Sum the block accumulators in block order: the result does not depend on threads.
-            let total = sum_in_block_order(partials, par);
+            let total = scatter_and_sum(&blocks, par, scatter);
             from_row_major(out.rb_mut().subcols_mut(col0, pb), &total);
             col0 += pb;
         }
@@ -677,6 +661,21 @@ impl LinearOperator for CsrMatrix {
             self.nnz()
         )
     }
+}
+
+/// Runs `scatter` on every row block (in parallel when allowed) and sums the block
+/// accumulators in block order, so the result is bit-identical whatever the thread count.
+fn scatter_and_sum(
+    blocks: &[(usize, usize)],
+    par: Par,
+    scatter: impl Fn(&(usize, usize)) -> Vec<f64> + Sync,
+) -> Vec<f64> {
+    let partials: Vec<Vec<f64>> = if parallel(par) {
+        blocks.par_iter().map(&scatter).collect()
+    } else {
+        blocks.iter().map(&scatter).collect()
+    };
+    sum_in_block_order(partials, par)
 }
 
 /// Sums the per-block accumulators in block order (parallel over slices of the output), so
