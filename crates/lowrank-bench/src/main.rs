@@ -391,6 +391,18 @@ fn w3(dir: &Path, repeat: usize, par: Par) -> Result<Vec<Row>> {
         parse,
         None,
     )?];
+    // The target's own accuracy bar: every triplet at relative residual ≤ 1e-8.
+    let at_target = SvdParams { tol: 1e-8, ..base };
+    rows.push(measure(
+        "W3 top-20",
+        "auto, tol 1e-8",
+        csr,
+        &at_target,
+        &reference,
+        repeat,
+        parse,
+        None,
+    )?);
     let rand = SvdParams {
         method: Method::Randomized,
         ..base

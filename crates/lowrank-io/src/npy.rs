@@ -565,12 +565,9 @@ fn header_bytes(shape: &[usize]) -> Vec<u8> {
     out
 }
 
-/// The complete `.npy` file for a matrix (C order).
-pub(crate) fn encode_matrix(m: MatRef<'_, f64>) -> Vec<u8> {
-    let mut out = header_bytes(&[m.nrows(), m.ncols()]);
-    out.reserve(m.nrows() * m.ncols() * 8);
-    crate::dense::write_row_major_le(m, &mut out);
-    out
+/// The `.npy` header for a matrix written in C order.
+pub(crate) fn matrix_header(m: MatRef<'_, f64>) -> Vec<u8> {
+    header_bytes(&[m.nrows(), m.ncols()])
 }
 
 /// The complete `.npy` file for a vector.

@@ -78,8 +78,24 @@ pub fn write_atomic_with(
 }
 
 /// Writes a matrix as a `.npy` file: little-endian `f64` (`'<f8'`), C order, written atomically.
+///
+/// The bytes are produced in row slabs of about 8 MiB, so writing a large factor does not hold
+/// a second copy of it in memory.
 pub fn write_npy(path: &Path, m: MatRef<'_, f64>) -> Result<(), IoError> {
-    write_atomic(path, &crate::npy::encode_matrix(m))
+    write_atomic_with(path, |w| {
+        w.write_all(&crate::npy::matrix_header(m))?;
+        let slab = ((8 << 20) / (m.ncols().max(1) * 8)).max(1);
+        let mut buf = Vec::new();
+        let mut r0 = 0;
+        while r0 < m.nrows() {
+            let rows = slab.min(m.nrows() - r0);
+            buf.clear();
+            crate::dense::write_row_major_le(m.subrows(r0, rows), &mut buf);
+            w.write_all(&buf)?;
+            r0 += rows;
+        }
+        Ok(())
+    })
 }
 
 /// Writes a vector as a 1-D `.npy` file (`'<f8'`), atomically.

@@ -47,9 +47,6 @@ pub(crate) fn solve(
     let mut clock = PhaseClock::new();
     let mut random = rng(params.seed, 2);
 
-    // U is allocated before the basis: when the basis is freed at the end, the allocator can
-    // reuse that memory for the certificate's work instead of growing the process further.
-    let mut u_out = (params.vectors == Vectors::Both).then(|| Mat::<f64>::zeros(m, k));
     let mut q = Mat::<f64>::zeros(n, d + 1);
     let mut t = Mat::<f64>::zeros(d, d);
     // Start in the range of Aᵀ, where all of G's non-null eigenvectors live.
@@ -76,7 +73,18 @@ pub(crate) fn solve(
             op.apply_gram(w.as_mut(), q.as_ref().subcols(j, 1), par)?;
             clock.lap("products with AᵀA");
             matvecs += 2;
-            let h = orthogonalize_against(w.as_mut(), q.as_ref().subcols(0, j + 1), par);
+            // The three-term recurrence first: `w` is mostly along the last two basis vectors
+            // (after a restart, along all kept ones). With those removed, one pass over the
+            // whole basis usually leaves `w` orthogonal to working precision, and the DGKS test
+            // inside `orthogonalize_against` repeats it only when it is not — about half the
+            // memory traffic of two unconditional full passes.
+            let local = if j == kept { 0 } else { j - 1 };
+            let near =
+                orthogonalize_against(w.as_mut(), q.as_ref().subcols(local, j + 1 - local), par);
+            let mut h = orthogonalize_against(w.as_mut(), q.as_ref().subcols(0, j + 1), par);
+            for (i, c) in near.iter().enumerate() {
+                h[local + i] += c;
+            }
             clock.lap("gram-schmidt");
             for i in 0..=j {
                 t[(i, j)] = h[i];
@@ -133,7 +141,8 @@ pub(crate) fn solve(
                 };
             if converged {
                 clock.lap("lanczos steps");
-                let svd = finish(op, q, u_out.take(), &s, &sigma, size, k, par)?;
+                let want_u = params.vectors == Vectors::Both;
+                let svd = finish(op, q, want_u, &s, &sigma, size, k, par)?;
                 matvecs += if params.vectors == Vectors::Both {
                     k as u64
                 } else {
@@ -192,7 +201,7 @@ pub(crate) fn solve(
 fn finish(
     op: &dyn LinearOperator,
     q: Mat<f64>,
-    u: Option<Mat<f64>>,
+    want_u: bool,
     s: &Mat<f64>,
     sigma: &[f64],
     size: usize,
@@ -200,7 +209,7 @@ fn finish(
     par: Par,
 ) -> Result<Svd, SvdError> {
     let values = sigma[..k].to_vec();
-    let Some(mut u) = u else {
+    if !want_u {
         return Ok(Svd {
             s: values,
             u: None,
@@ -212,7 +221,10 @@ fn finish(
         s.as_ref().submatrix(0, 0, size, k),
         par,
     );
+    // The basis goes before U (m×k) is allocated: the two are never held at once, which keeps
+    // the peak at input + basis or input + factors, whichever is larger.
     drop(q);
+    let mut u = Mat::<f64>::zeros(op.nrows(), k);
     op.apply(u.as_mut(), v.as_ref(), par)?;
     let tiny = f64::EPSILON * (op.nrows().max(op.ncols()) as f64) * sigma[0];
     let mut random = rng(0, 3);

@@ -163,8 +163,11 @@ impl Svd {
     pub fn truncate(&mut self, k: usize) {
         let k = k.min(self.s.len());
         self.s.truncate(k);
+        // Copy only when columns are dropped: a copy of U doubles its memory for a moment.
         for m in [&mut self.u, &mut self.v].into_iter().flatten() {
-            *m = m.as_ref().subcols(0, k).to_owned();
+            if m.ncols() > k {
+                *m = m.as_ref().subcols(0, k).to_owned();
+            }
         }
     }
 }
