@@ -54,6 +54,9 @@ Examples (from the repository root):
   lowrank svd testdata/triplets/ratings_small.tsv --input-format triplets --rank 3 --json"
     )]
     Svd(SvdArgs),
+    /// Recommenders: regularized matrix factorization of ratings or implicit feedback.
+    #[command(subcommand)]
+    Mf(MfCommand),
 }
 
 /// How the input file is read.
@@ -178,4 +181,226 @@ pub(crate) struct SvdArgs {
     /// Factor file format.
     #[arg(long = "format", value_enum, default_value = "npy")]
     pub(crate) output_format: OutputFormat,
+}
+
+const MF_EXAMPLES: &str = "Examples (from the repository root):
+  lowrank mf fit testdata/ratings/ml_sample.tsv --out model/ --force
+  lowrank mf fit testdata/ratings/ml_sample.tsv --model svdpp --rank 16 --holdout 0.1 --out model-pp/ --force
+  lowrank mf cv testdata/ratings/ml_sample.tsv --folds 3 --grid rank=8,16 --grid reg=0.05,0.1 --epochs 20
+  lowrank mf eval model/ testdata/ratings/ml_sample.tsv
+  lowrank mf recommend model/ --user 196 -n 5
+  lowrank mf similar model/ --item 242 -n 5";
+
+/// `lowrank mf ...`
+#[derive(Subcommand, Debug)]
+pub(crate) enum MfCommand {
+    /// Fit a model to a ratings file and write it as a model directory.
+    #[command(after_help = MF_EXAMPLES)]
+    Fit(MfFitArgs),
+    /// k-fold cross-validation over a grid (or a random sample of it); results sorted by
+    /// validation error, epochs chosen on the held-out folds.
+    #[command(after_help = MF_EXAMPLES)]
+    Cv(MfCvArgs),
+    /// Evaluate a model on a ratings file: RMSE/MAE (explicit), precision/recall/NDCG@k
+    /// (implicit).
+    #[command(after_help = MF_EXAMPLES)]
+    Eval(MfEvalArgs),
+    /// Top-n unseen items for a user, with scores.
+    #[command(after_help = MF_EXAMPLES)]
+    Recommend(MfRecommendArgs),
+    /// Items most similar to an item (cosine of the item factors).
+    #[command(after_help = MF_EXAMPLES)]
+    Similar(MfSimilarArgs),
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ModelArg {
+    /// Global mean + regularized user and item biases.
+    Baseline,
+    /// Biases + rank-k factors ("Funk SVD"), by SGD or ALS.
+    BiasedMf,
+    /// Biased MF + the implicit signal of which items each user rated (Koren 2008).
+    Svdpp,
+    /// Implicit feedback (clicks, plays): confidence-weighted ALS with conjugate gradients.
+    ImplicitAls,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SolverArg {
+    /// Stochastic gradient descent (parallel blocks).
+    Sgd,
+    /// Alternating least squares (weighted-λ).
+    Als,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SplitArg {
+    /// Random ratings.
+    Random,
+    /// The same fraction of each user's ratings.
+    PerUser,
+    /// The most recent ratings (needs a timestamp column).
+    Time,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DuplicatesArg {
+    /// The last occurrence in the file wins.
+    Last,
+    /// The mean of the duplicates.
+    Mean,
+    /// Refuse the file.
+    Error,
+}
+
+/// How a ratings file is read.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct RatingsInput {
+    /// Ratings file: `user,item,rating[,timestamp]` (CSV, TSV, or whitespace), optional header,
+    /// string or integer ids.
+    pub(crate) ratings: PathBuf,
+    /// The first line is a header (default: detected).
+    #[arg(long, conflicts_with = "no_header")]
+    pub(crate) header: bool,
+    /// There is no header line (default: detected).
+    #[arg(long)]
+    pub(crate) no_header: bool,
+    /// Field separator, one character, or `tab`/`space` (default: detected).
+    #[arg(long, value_name = "CHAR")]
+    pub(crate) delimiter: Option<String>,
+    /// Repeated (user, item) pairs: keep the last, average them, or refuse the file.
+    #[arg(long, value_enum, default_value = "last")]
+    pub(crate) duplicates: DuplicatesArg,
+    /// Declared rating scale `LO,HI`: ratings outside it are an error, predictions are clipped
+    /// to it. Default: the range of the training ratings.
+    #[arg(long, value_name = "LO,HI")]
+    pub(crate) scale: Option<String>,
+}
+
+/// Model hyper-parameters; unset ones take the model's defaults (`docs/recommenders.md`).
+#[derive(Args, Debug, Clone)]
+pub(crate) struct HyperArgs {
+    /// Model.
+    #[arg(long, value_enum, default_value = "biased-mf")]
+    pub(crate) model: ModelArg,
+    /// Solver for biased-mf (svdpp uses SGD, implicit-als ALS).
+    #[arg(long, value_enum)]
+    pub(crate) solver: Option<SolverArg>,
+    /// Number of latent factors [biased-mf 64, svdpp 64, implicit-als 64].
+    #[arg(long, short = 'k', value_name = "K")]
+    pub(crate) rank: Option<usize>,
+    /// L2 regularization of the factors [biased-mf 0.1, svdpp 0.1, implicit-als 0.1].
+    #[arg(long, value_name = "R")]
+    pub(crate) reg: Option<f64>,
+    /// L2 regularization of the biases [0.01].
+    #[arg(long, value_name = "R")]
+    pub(crate) reg_bias: Option<f64>,
+    /// SGD learning rate [biased-mf 0.01, svdpp 0.007].
+    #[arg(long, value_name = "LR")]
+    pub(crate) lr: Option<f64>,
+    /// Learning-rate multiplier after each epoch, in (0, 1] [1 = constant].
+    #[arg(long, value_name = "D")]
+    pub(crate) lr_decay: Option<f64>,
+    /// Maximum epochs [biased-mf 45, svdpp 22, implicit-als 15, baseline 10].
+    #[arg(long, value_name = "N")]
+    pub(crate) epochs: Option<usize>,
+    /// Standard deviation of the initial factors [0.05].
+    #[arg(long, value_name = "S")]
+    pub(crate) init_std: Option<f64>,
+    /// implicit-als: confidence 1 + alpha·r [20].
+    #[arg(long, value_name = "A")]
+    pub(crate) alpha: Option<f64>,
+    /// Seed of the initialisation, the SGD order and the splits.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct MfFitArgs {
+    #[command(flatten)]
+    pub(crate) input: RatingsInput,
+    #[command(flatten)]
+    pub(crate) hyper: HyperArgs,
+    /// Hold out this fraction as a validation set: per-epoch validation error, early stopping
+    /// with --patience, the best epoch kept. Default: none (train on everything).
+    #[arg(long, value_name = "F")]
+    pub(crate) holdout: Option<f64>,
+    /// How the validation set is chosen.
+    #[arg(long, value_enum, default_value = "random")]
+    pub(crate) split: SplitArg,
+    /// Early stopping: epochs without a better validation error before stopping (0 = never).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub(crate) patience: usize,
+    /// Output model directory (written atomically).
+    #[arg(long, short, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Replace an existing output directory.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Refuse to train if the estimated memory exceeds this (e.g. 8G, 60%).
+    /// Default: 75% of physical memory.
+    #[arg(long, value_name = "SIZE")]
+    pub(crate) max_memory: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct MfCvArgs {
+    #[command(flatten)]
+    pub(crate) input: RatingsInput,
+    #[command(flatten)]
+    pub(crate) hyper: HyperArgs,
+    /// Number of folds.
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    pub(crate) folds: usize,
+    /// A parameter and its values, e.g. `rank=16,32,64` (repeatable; keys: rank, reg,
+    /// reg-bias, lr, lr-decay, epochs, init-std, alpha). The grid is their product.
+    #[arg(long, value_name = "KEY=V1,V2,...")]
+    pub(crate) grid: Vec<String>,
+    /// Random search: evaluate this many combinations drawn from the grid (seeded).
+    #[arg(long, value_name = "N")]
+    pub(crate) random: Option<usize>,
+    /// Write cv.json (every candidate, every fold) here (atomically).
+    #[arg(long, short, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Replace an existing output directory.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct MfEvalArgs {
+    /// Model directory written by `lowrank mf fit`.
+    pub(crate) model: PathBuf,
+    #[command(flatten)]
+    pub(crate) input: RatingsInput,
+    /// Cut-off for the ranking metrics.
+    #[arg(long, short = 'n', default_value_t = 10, value_name = "K")]
+    pub(crate) at: usize,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct MfRecommendArgs {
+    /// Model directory written by `lowrank mf fit`.
+    pub(crate) model: PathBuf,
+    /// User id as in the ratings file.
+    #[arg(long, value_name = "ID")]
+    pub(crate) user: String,
+    /// Number of items.
+    #[arg(long, short = 'n', default_value_t = 10, value_name = "N")]
+    pub(crate) n: usize,
+    /// Also recommend items the user already rated.
+    #[arg(long)]
+    pub(crate) include_seen: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct MfSimilarArgs {
+    /// Model directory written by `lowrank mf fit`.
+    pub(crate) model: PathBuf,
+    /// Item id as in the ratings file.
+    #[arg(long, value_name = "ID")]
+    pub(crate) item: String,
+    /// Number of items.
+    #[arg(long, short = 'n', default_value_t = 10, value_name = "N")]
+    pub(crate) n: usize,
 }

@@ -59,5 +59,6 @@ fn run(cli: args::Cli) -> Result<(), Failure> {
     match cli.command {
         args::Command::Info(a) => cmd::info::run(a, &global),
         args::Command::Svd(a) => cmd::svd::run(a, &global),
+        args::Command::Mf(c) => cmd::mf::run(c, &global),
     }
 }

@@ -50,6 +50,18 @@ impl Bar {
         }
     }
 
+    /// A counted step (epochs, fits): a bar with a message; ends when the counter is dropped.
+    pub(crate) fn counter(&mut self, phase: &str, total: u64) -> Counter<'_> {
+        if let Some(b) = &self.bar {
+            b.set_style(bar_style());
+            b.set_message(phase.to_string());
+            b.set_length(total);
+            b.set_position(0);
+            self.phase = phase.to_string();
+        }
+        Counter { bar: self }
+    }
+
     pub(crate) fn finish(&mut self) {
         if let Some(b) = self.bar.take() {
             b.finish_and_clear();
@@ -69,6 +81,20 @@ impl Observer for Bar {
             b.set_position(p.done);
         }
         ControlFlow::Continue(())
+    }
+}
+
+/// Progress of a counted step; see [`Bar::counter`].
+pub(crate) struct Counter<'a> {
+    bar: &'a mut Bar,
+}
+
+impl Counter<'_> {
+    pub(crate) fn set(&mut self, done: u64, message: &str) {
+        if let Some(b) = &self.bar.bar {
+            b.set_position(done);
+            b.set_message(message.to_string());
+        }
     }
 }
 

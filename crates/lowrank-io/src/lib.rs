@@ -8,12 +8,15 @@
 //! [`estimate_memory`] looks only at a file's header, so a caller can refuse a job before
 //! reading it. Writers ([`write_npy`], [`write_safetensors`], [`write_atomic`]) and
 //! [`OutputDir`] never leave half-written output behind.
+//! [`read_ratings`] reads `user,item,rating[,timestamp]` files for the recommender, with
+//! string ids numbered by [`IdMap`].
 
 mod delimited;
 mod dense;
 mod error;
 mod mtx;
 mod npy;
+mod ratings;
 mod text;
 mod triplets;
 mod write;
@@ -25,7 +28,15 @@ use std::path::Path;
 use faer::Mat;
 use lowrank_core::op::CsrMatrix;
 
+mod mf_model;
 pub use error::{IoError, NonFiniteError};
+pub use mf_model::{
+    read_manifest, read_model, write_model, FileEntry, ModelManifest, SavedModel, TrainingData,
+    MODEL_SCHEMA,
+};
+pub use ratings::{
+    read_id_map, read_ratings, write_id_map, DuplicateRule, IdMap, RatingsFile, RatingsOptions,
+};
 pub use write::{
     write_atomic, write_atomic_with, write_npy, write_npy_vec, write_safetensors,
     write_safetensors_with_metadata, OutputDir,

@@ -1,6 +1,7 @@
 //! One module per subcommand, plus the input handling they share.
 
 pub(crate) mod info;
+pub(crate) mod mf;
 pub(crate) mod svd;
 
 use crate::args::{InputArgs, InputFormat};
