@@ -184,10 +184,10 @@ pub(crate) struct SvdArgs {
 }
 
 const MF_EXAMPLES: &str = "Examples (from the repository root):
-  lowrank mf fit testdata/ratings/ml_sample.tsv --out model/ --force
-  lowrank mf fit testdata/ratings/ml_sample.tsv --model svdpp --rank 16 --holdout 0.1 --out model-pp/ --force
-  lowrank mf cv testdata/ratings/ml_sample.tsv --folds 3 --grid rank=8,16 --grid reg=0.05,0.1 --epochs 20
-  lowrank mf eval model/ testdata/ratings/ml_sample.tsv
+  lowrank mf fit testdata/ratings/ratings_sample.tsv --out model/ --force
+  lowrank mf fit testdata/ratings/ratings_sample.tsv --model svdpp --holdout 0.1 -o pp/ --force
+  lowrank mf cv testdata/ratings/ratings_sample.tsv --folds 3 --grid rank=8,16 --grid reg=0.05,0.1
+  lowrank mf eval model/ testdata/ratings/ratings_sample.tsv
   lowrank mf recommend model/ --user 196 -n 5
   lowrank mf similar model/ --item 242 -n 5";
 

@@ -356,6 +356,7 @@ pub fn read_model(dir: &Path) -> Result<(SavedModel, ModelManifest), IoError> {
         n_items: man.n_items,
         clip: man.clip,
         popularity,
+        user_count: seen_ptr.windows(2).map(|w| (w[1] - w[0]) as f64).collect(),
     };
     Ok((
         SavedModel {

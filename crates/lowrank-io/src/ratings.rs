@@ -1,7 +1,8 @@
 //! Ratings files for the recommender: one `user,item,rating[,timestamp]` line per rating,
-//! separated by commas, tabs, semicolons or whitespace; `#` starts a comment line; an optional
-//! header line. User and item ids are strings (integers included), numbered in order of first
-//! appearance so that indices do not depend on how the file was split among threads.
+//! separated by commas, tabs, semicolons or whitespace; an optional header line; a line whose
+//! first non-blank character is `#` is a comment. User and item ids are strings (integers
+//! included: `007` and `7` differ), numbered in order of first appearance so that indices do
+//! not depend on how the file was split among threads.
 //!
 //! The file is streamed in line-aligned blocks (never held whole) and parsed in parallel
 //! chunks; only the `u32`/`u32`/`f32` (+ `i64`) columns are kept. Fields may be quoted with
@@ -1461,14 +1462,14 @@ mod tests {
         assert_eq!(r.ratings[k], 5.0);
         assert_eq!(r.timestamps.as_ref().unwrap()[k], 1700001620);
 
-        // MovieLens-100k excerpt (absent if the data set's terms kept it out of the checkout).
-        let ml = testdata("ml_sample.tsv");
-        if ml.exists() {
+        // The synthetic sample in the MovieLens layout.
+        let ml = testdata("ratings_sample.tsv");
+        {
             let r = read_ratings(&ml, &RatingsOptions::default()).unwrap();
             assert_eq!((r.lines, r.duplicates, r.header.clone()), (2000, 0, None));
             assert_eq!((r.user_ids.len(), r.item_ids.len()), (296, 780));
             assert_eq!((r.user_ids.id(0), r.item_ids.id(0)), ("196", "242"));
-            assert_eq!(r.timestamps.as_ref().unwrap()[0], 881250949);
+            assert_eq!(r.timestamps.as_ref().unwrap()[0], 888212532);
             assert_eq!(r.sha256, crate::sha256_file(&ml).unwrap());
         }
     }

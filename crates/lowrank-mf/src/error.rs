@@ -22,8 +22,8 @@ pub enum MfError {
     Split(String),
     /// Training produced a non-finite value: the learning rate is too large for this data.
     #[error(
-        "training diverged at epoch {epoch} (a {what} became {value}); no model was written. \
-         The learning rate {lr} is too large for this data: try --lr {suggest}"
+        "training diverged at epoch {epoch} ({what} became {value}); no model was written. \
+         The learning rate {lr} is too large for this data: try --lr {suggest} or smaller"
     )]
     Diverged {
         /// 1-based epoch.

@@ -59,7 +59,7 @@ pub fn ranking_metrics(
 ) -> RankingMetrics {
     let test_by_user = Index::build_for(&test.users, model.n_users.max(test.n_users));
     let users: Vec<usize> = (0..model.n_users)
-        .filter(|&u| test_by_user.count(u) > 0)
+        .filter(|&u| test_by_user.count(u) > 0 && model.knows_user(u))
         .collect();
     let per_user: Vec<(f64, f64, f64)> = users
         .par_iter()
@@ -101,11 +101,12 @@ pub fn ranking_metrics(
         .collect();
     let valid: Vec<&(f64, f64, f64)> = per_user.iter().filter(|t| t.0.is_finite()).collect();
     let n = valid.len().max(1) as f64;
+    // `+ 0.0` turns the −0.0 of an empty float sum into 0.
     RankingMetrics {
         k,
-        precision: valid.iter().map(|t| t.0).sum::<f64>() / n,
-        recall: valid.iter().map(|t| t.1).sum::<f64>() / n,
-        ndcg: valid.iter().map(|t| t.2).sum::<f64>() / n,
+        precision: valid.iter().map(|t| t.0).sum::<f64>() / n + 0.0,
+        recall: valid.iter().map(|t| t.1).sum::<f64>() / n + 0.0,
+        ndcg: valid.iter().map(|t| t.2).sum::<f64>() / n + 0.0,
         users: valid.len(),
     }
 }

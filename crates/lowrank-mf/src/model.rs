@@ -14,6 +14,7 @@ pub enum ModelKind {
     BiasedMf,
     /// Biased MF whose user vector also sums learned vectors of the items the user rated
     /// (Koren 2008), so *which* items were rated informs the prediction.
+    #[serde(rename = "svdpp")]
     SvdPp,
     /// Confidence-weighted factorization of implicit feedback (Hu, Koren & Volinsky 2008).
     ImplicitAls,
@@ -211,8 +212,11 @@ pub struct Model {
     pub n_items: usize,
     /// Clip range of predictions.
     pub clip: Option<(f64, f64)>,
-    /// Training interactions per item: the ranking for users the model does not know.
+    /// Training interactions per item: the ranking for users the model does not know. An item
+    /// with none is unknown to the model (its factors were never trained).
     pub popularity: Vec<f64>,
+    /// Training ratings per user; a user with none is unknown to the model.
+    pub user_count: Vec<f64>,
 }
 
 /// What a prediction rested on: unknown users and items fall back to what is known.
@@ -230,6 +234,16 @@ pub enum Basis {
 }
 
 impl Model {
+    /// Whether user `u` had training ratings (an index may exist for a user seen only in a
+    /// validation split: its factors were never trained).
+    pub fn knows_user(&self, u: usize) -> bool {
+        u < self.n_users && self.user_count.get(u).is_none_or(|&c| c > 0.0)
+    }
+    /// Whether item `i` had training ratings.
+    pub fn knows_item(&self, i: usize) -> bool {
+        i < self.n_items && self.popularity.get(i).is_none_or(|&c| c > 0.0)
+    }
+
     /// User `u`'s factor row.
     pub fn user_factors(&self, u: usize) -> &[f64] {
         &self.p[u * self.rank..(u + 1) * self.rank]
@@ -242,16 +256,20 @@ impl Model {
     /// Predicted rating (explicit) or preference score (implicit) of user `u` for item `i`.
     /// Indices at or beyond the model's counts are unknown and use the documented fallback.
     pub fn predict(&self, u: usize, i: usize) -> (f64, Basis) {
-        let (ku, ki) = (u < self.n_users, i < self.n_items);
+        let (ku, ki) = (self.knows_user(u), self.knows_item(i));
         let (raw, basis) = if !self.kind.is_explicit() {
-            if ku && ki {
-                (
-                    dot(self.user_factors(u), self.item_factors(i)),
-                    Basis::Model,
-                )
+            let basis = match (ku, ki) {
+                (true, true) => Basis::Model,
+                (false, true) => Basis::ItemOnly,
+                (true, false) => Basis::UserOnly,
+                (false, false) => Basis::GlobalMean,
+            };
+            let score = if ku && ki {
+                dot(self.user_factors(u), self.item_factors(i))
             } else {
-                (0.0, Basis::GlobalMean)
-            }
+                0.0
+            };
+            (score, basis)
         } else {
             let bu = if ku && !self.user_bias.is_empty() {
                 self.user_bias[u]

@@ -7,7 +7,7 @@ use crate::MfError;
 /// first, ties broken by item index. An unknown user (`None` or an index the model does not
 /// know) gets the most popular items of the training data.
 pub fn top_n(model: &Model, user: Option<usize>, seen: &[u32], n: usize) -> Vec<(usize, f64)> {
-    let known = user.filter(|&u| u < model.n_users);
+    let known = user.filter(|&u| model.knows_user(u));
     let score = |i: usize| -> f64 {
         match known {
             Some(u) => {
@@ -23,7 +23,9 @@ pub fn top_n(model: &Model, user: Option<usize>, seen: &[u32], n: usize) -> Vec<
             None => model.popularity.get(i).copied().unwrap_or(0.0),
         }
     };
+    // Items without training ratings have untrained factors: the model never recommends them.
     let mut cand: Vec<(usize, f64)> = (0..model.n_items)
+        .filter(|&i| known.is_none() || model.knows_item(i))
         .filter(|i| seen.binary_search(&(*i as u32)).is_err())
         .map(|i| (i, score(i)))
         .collect();
@@ -69,7 +71,7 @@ pub fn similar_items(model: &Model, item: usize, n: usize) -> Result<Vec<(usize,
             expected: "a model with item factors (the baseline has none)",
         });
     }
-    if item >= model.n_items {
+    if !model.knows_item(item) {
         return Err(MfError::InvalidParameter {
             name: "item",
             value: item.to_string(),
@@ -80,7 +82,7 @@ pub fn similar_items(model: &Model, item: usize, n: usize) -> Result<Vec<(usize,
     let target = model.item_factors(item);
     let tn = norm(item);
     let mut cand: Vec<(usize, f64)> = (0..model.n_items)
-        .filter(|&i| i != item)
+        .filter(|&i| i != item && model.knows_item(i))
         .map(|i| {
             let d = tn * norm(i);
             (

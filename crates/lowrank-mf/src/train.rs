@@ -312,6 +312,9 @@ fn to_model(
         n_items: train.n_items,
         clip: hyper.clip,
         popularity: popularity.to_vec(),
+        user_count: (0..train.n_users)
+            .map(|u| by_user.count(u) as f64)
+            .collect(),
     }
 }
 

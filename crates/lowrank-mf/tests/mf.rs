@@ -313,7 +313,8 @@ fn ranking_metrics_by_hand() {
         n_users: 1,
         n_items: 4,
         clip: None,
-        popularity: vec![1.0, 0.0, 0.0, 0.0],
+        popularity: vec![1.0, 1.0, 1.0, 1.0],
+        user_count: vec![1.0],
     };
     let train = Ratings::new(vec![0], vec![0], vec![1.0], None, 1, 4).unwrap();
     let test = Ratings::new(vec![0, 0], vec![2, 0], vec![1.0, 1.0], None, 1, 4).unwrap();

@@ -344,8 +344,10 @@ fn fit_cmd(a: MfFitArgs, g: &Global) -> Result<(), Failure> {
         n_items,
         if file.duplicates > 0 {
             format!(
-                " ({} duplicate pairs merged: {:?} rule)",
-                file.duplicates, a.input.duplicates
+                " ({} duplicate (user, item) line{} merged by the '{}' rule)",
+                file.duplicates,
+                if file.duplicates == 1 { "" } else { "s" },
+                format!("{:?}", a.input.duplicates).to_lowercase()
             )
         } else {
             String::new()
@@ -719,7 +721,7 @@ fn eval_cmd(a: MfEvalArgs, g: &Global) -> Result<(), Failure> {
         json!({"command": "mf eval", "model": a.model.display().to_string(), "kind": m.kind.name(),
                "ratings": test.len(), "k": a.at, "precision": r.precision, "recall": r.recall, "ndcg": r.ndcg,
                "users_evaluated": r.users,
-               "predictions": {"model": basis[0], "unknown_user": basis[1] + basis[3], "unknown_item": basis[2]}})
+               "predictions": {"model": basis[0], "unknown_user": basis[1], "unknown_item": basis[2], "unknown_both": basis[3]}})
     };
     let _ = man;
     bar.finish();
@@ -789,7 +791,12 @@ fn recommend_cmd(a: MfRecommendArgs, g: &Global) -> Result<(), Failure> {
     let mut bar = Bar::new(g.quiet);
     let (saved, _) = load_model(&a.model, &mut bar)?;
     bar.finish();
-    let user = saved.users.get(&a.user).map(|u| u as usize);
+    // A user id may exist with no training ratings (all held out): that user is unknown too.
+    let user = saved
+        .users
+        .get(&a.user)
+        .map(|u| u as usize)
+        .filter(|&u| saved.model.knows_user(u));
     let seen: &[u32] = match (user, a.include_seen) {
         (Some(u), false) => saved.seen(u),
         _ => &[],
@@ -804,8 +811,9 @@ fn recommend_cmd(a: MfRecommendArgs, g: &Global) -> Result<(), Failure> {
         "items": list.iter().map(|(i, s)| json!({"item": saved.items.id(*i as u32), "score": s})).collect::<Vec<_>>()});
     let header = match user {
         Some(u) => format!(
-            "top {} unseen items for user {} ({} rated in training):\n",
+            "top {} {}items for user {} ({} rated in training):\n",
             list.len(),
+            if a.include_seen { "" } else { "unseen " },
             a.user,
             saved.seen(u).len()
         ),
@@ -831,7 +839,11 @@ fn similar_cmd(a: MfSimilarArgs, g: &Global) -> Result<(), Failure> {
     let (saved, _) = load_model(&a.model, &mut bar)?;
     bar.finish();
     let m: &Model = &saved.model;
-    let (list, header, basis) = match saved.items.get(&a.item) {
+    let known = saved
+        .items
+        .get(&a.item)
+        .filter(|&i| saved.model.knows_item(i as usize));
+    let (list, header, basis) = match known {
         Some(i) => {
             let list = lowrank_mf::similar_items(m, i as usize, a.n)?;
             (
@@ -845,14 +857,12 @@ fn similar_cmd(a: MfSimilarArgs, g: &Global) -> Result<(), Failure> {
         }
         None => {
             let list = top_n(m, None, &[], a.n);
-            (
-                list,
-                format!(
-                    "item {} is not in the model: the {} most popular items instead\n",
-                    a.item, a.n
-                ),
-                "popularity (unknown item)",
-            )
+            let header = format!(
+                "item {} is not in the model: the {} most popular items instead\n",
+                a.item,
+                list.len()
+            );
+            (list, header, "popularity (unknown item)")
         }
     };
     let doc = json!({"command": "mf similar", "item": a.item, "basis": basis,
