@@ -19,7 +19,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use faer::Mat;
 use lowrank_mf::{Hyper, Model, ModelKind};
 use serde::{Deserialize, Serialize};
 
@@ -122,8 +121,9 @@ pub fn write_model(
     let k = m.rank;
     let mut names: Vec<String> = Vec::new();
     let mut mat = |name: &str, rows: usize, data: &[f64]| -> Result<(), IoError> {
-        let a = Mat::<f64>::from_fn(rows, k, |i, j| data[i * k + j]);
-        write_npy(&dir.file(name), a.as_ref())?;
+        // A view of the row-major factors: no second copy of them while writing.
+        let a = faer::MatRef::from_row_major_slice(data, rows, k);
+        write_npy(&dir.file(name), a)?;
         names.push(name.into());
         Ok(())
     };
