@@ -98,11 +98,11 @@ fn take_ratings(f: &mut RatingsFile) -> Result<Ratings, Failure> {
 }
 
 /// Memory a fit needs beyond the ratings already read: per-rating indexes and SGD blocks,
-/// and four copies of the factors (state, best epoch, the evaluated model, the output).
+/// and three copies of the factors (state, best epoch, the model evaluated each epoch).
 fn fit_memory_estimate(r: &Ratings, h: &Hyper) -> u64 {
     let per_rating = 12 /* columns */ + 8 /* user+item index */ + 12 /* SGD blocks */ + 12 /* split copy */;
     let k = h.rank.max(1) as u64 * if h.model == ModelKind::SvdPp { 2 } else { 1 };
-    r.len() as u64 * per_rating + (r.n_users + r.n_items) as u64 * (k * 8 * 4 + 24)
+    r.len() as u64 * per_rating + (r.n_users + r.n_items) as u64 * (k * 8 * 3 + 24)
 }
 
 fn model_kind(m: ModelArg) -> ModelKind {
