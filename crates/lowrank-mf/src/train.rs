@@ -495,22 +495,49 @@ impl pulp::WithSimd for SgdBlock<'_> {
             reg_b,
         } = self;
         let mut sse = 0.0;
+        // p ← p + lr·(e·q − reg·p) = shrink·p + (lr·e)·q: one multiply and one fused
+        // multiply-add per element (this code is compiled with FMA enabled by the dispatch).
+        let shrink = 1.0 - lr * reg;
         for &(u, i, r) in block {
             let (u, i) = (u as usize - u0, i as usize - i0);
             let pu = &mut p[u * k..(u + 1) * k];
             let qi = &mut q[i * k..(i + 1) * k];
-            let e = r as f64 - (mu + bu[u] + bi[i] + dot(pu, qi));
+            let e = r as f64 - (mu + bu[u] + bi[i] + dot_fma(pu, qi));
             sse += e * e;
             bu[u] += lr * (e - reg_b * bu[u]);
             bi[i] += lr * (e - reg_b * bi[i]);
+            let step = lr * e;
             for (a, b) in pu.iter_mut().zip(qi.iter_mut()) {
                 let (pa, qb) = (*a, *b);
-                *a += lr * (e * qb - reg * pa);
-                *b += lr * (e * pa - reg * qb);
+                *a = pa.mul_add(shrink, step * qb);
+                *b = qb.mul_add(shrink, step * pa);
             }
         }
         sse
     }
+}
+
+/// Dot product with fused multiply-adds and 16 partial sums, for kernels compiled inside the
+/// `pulp` dispatch (where `mul_add` is one instruction; outside it, it would be a libm call).
+#[inline(always)]
+fn dot_fma(a: &[f64], b: &[f64]) -> f64 {
+    const W: usize = 16;
+    let mut acc = [0.0f64; W];
+    let (ca, cb) = (a.chunks_exact(W), b.chunks_exact(W));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..W {
+            acc[l] = x[l].mul_add(y[l], acc[l]);
+        }
+    }
+    for (l, (x, y)) in ra.iter().zip(rb).enumerate() {
+        acc[l] = x.mul_add(*y, acc[l]);
+    }
+    let mut s = [0.0f64; 4];
+    for l in 0..4 {
+        s[l] = (acc[l] + acc[l + 4]) + (acc[l + 8] + acc[l + 12]);
+    }
+    (s[0] + s[1]) + (s[2] + s[3])
 }
 
 /// Splits factor rows and biases at the cut points into disjoint mutable ranges.
