@@ -57,6 +57,14 @@ Examples (from the repository root):
     /// Recommenders: regularized matrix factorization of ratings or implicit feedback.
     #[command(subcommand)]
     Mf(MfCommand),
+    /// Principal component analysis: fit (centring implicit, sparse input stays sparse),
+    /// `transform` new rows, `inverse-transform` coordinates.
+    #[command(
+        after_help = PCA_HELP,
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true
+    )]
+    Pca(PcaArgs),
 }
 
 /// How the input file is read.
@@ -403,4 +411,100 @@ pub(crate) struct MfSimilarArgs {
     /// Number of items.
     #[arg(long, short = 'n', default_value_t = 10, value_name = "N")]
     pub(crate) n: usize,
+}
+
+const PCA_HELP: &str = "Components: --components K, --variance F (smallest k reaching that cumulative ratio),
+or neither (automatic: ratio 0.95, at most 100 components). Explained variance uses the n-1
+denominator; ratios are relative to the total variance of all components. --scale divides
+every column by its standard deviation (n denominator, as scikit-learn's StandardScaler).
+--out DIR writes components.npy (k×n), mean.npy, scale.npy (with --scale),
+explained_variance.npy, explained_variance_ratio.npy, singular_values.npy, pca.json,
+scree.svg and projection.svg, atomically.
+
+Examples (from the repository root):
+  lowrank pca testdata/dense/lowrank_300x80.npy --components 10 --out pca/
+  lowrank pca testdata/dense/lowrank_300x80.csv --variance 0.9 --scale --out pca_scaled/
+  lowrank pca testdata/mtx/illc1850.mtx --components 5 --method lanczos --json
+  lowrank pca transform pca/ testdata/dense/lowrank_300x80.npy --out coords.npy
+  lowrank pca inverse-transform pca/ coords.npy --out rows.npy";
+
+/// `lowrank pca FILE ...` fits; `lowrank pca transform|inverse-transform MODEL ...` applies.
+#[derive(Args, Debug)]
+pub(crate) struct PcaArgs {
+    #[command(subcommand)]
+    pub(crate) action: Option<PcaAction>,
+    /// Input matrix (rows = samples, columns = features): .npy, .csv/.tsv/.txt, .mtx,
+    /// .triplets/.coo/.ijv.
+    #[arg(required = true)]
+    pub(crate) input: Option<PathBuf>,
+    /// Override the format guessed from the extension.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub(crate) input_format: Option<InputFormat>,
+    /// Delimited text: the first line is a header (default: detected).
+    #[arg(long, conflicts_with = "no_header")]
+    pub(crate) header: bool,
+    /// Delimited text: there is no header line (default: detected).
+    #[arg(long)]
+    pub(crate) no_header: bool,
+    /// Delimited text: field separator, one character, or `tab`/`space` (default: detected).
+    #[arg(long, value_name = "CHAR")]
+    pub(crate) delimiter: Option<String>,
+    /// Refuse jobs whose estimated memory exceeds this (e.g. 8G, 512M, 60%).
+    #[arg(long, value_name = "SIZE")]
+    pub(crate) max_memory: Option<String>,
+    /// Number of components.
+    #[arg(long, short = 'k', value_name = "K")]
+    pub(crate) components: Option<usize>,
+    /// Smallest number of components whose cumulative explained variance ratio reaches F.
+    #[arg(long, value_name = "F", conflicts_with = "components")]
+    pub(crate) variance: Option<f64>,
+    /// Scale every column to unit variance after centring.
+    #[arg(long)]
+    pub(crate) scale: bool,
+    /// Whiten: divide every coordinate by the square root of its explained variance.
+    #[arg(long)]
+    pub(crate) whiten: bool,
+    /// SVD algorithm.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(crate) method: MethodArg,
+    /// Convergence tolerance of the truncated methods.
+    #[arg(long, default_value_t = 1e-10, value_name = "T")]
+    pub(crate) tol: f64,
+    /// Seed of the random start; the same seed gives the same bytes.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// Output model directory (written atomically).
+    #[arg(long, short, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Replace an existing output directory.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// Applying a saved PCA model.
+#[derive(Subcommand, Debug)]
+pub(crate) enum PcaAction {
+    /// Coordinates of new rows on a saved model's axes (rows need the model's feature count).
+    #[command(after_help = PCA_HELP)]
+    Transform(PcaApplyArgs),
+    /// Rows back from coordinates (one column per component of the model).
+    #[command(after_help = PCA_HELP)]
+    InverseTransform(PcaApplyArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PcaApplyArgs {
+    /// Model directory written by `lowrank pca FILE --out DIR`.
+    pub(crate) model: PathBuf,
+    /// Input matrix (new rows, or coordinates for inverse-transform).
+    pub(crate) input: PathBuf,
+    /// Override the format guessed from the extension.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub(crate) input_format: Option<InputFormat>,
+    /// Output .npy file (written atomically).
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub(crate) force: bool,
 }

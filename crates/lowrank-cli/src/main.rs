@@ -60,5 +60,6 @@ fn run(cli: args::Cli) -> Result<(), Failure> {
         args::Command::Info(a) => cmd::info::run(a, &global),
         args::Command::Svd(a) => cmd::svd::run(a, &global),
         args::Command::Mf(c) => cmd::mf::run(c, &global),
+        args::Command::Pca(a) => cmd::pca::run(a, &global),
     }
 }

@@ -23,6 +23,7 @@ pub mod error;
 pub mod memory;
 pub mod observe;
 pub mod op;
+pub mod pca;
 pub mod svd;
 
 pub use error::SvdError;

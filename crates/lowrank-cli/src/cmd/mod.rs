@@ -2,6 +2,7 @@
 
 pub(crate) mod info;
 pub(crate) mod mf;
+pub(crate) mod pca;
 pub(crate) mod svd;
 
 use crate::args::{InputArgs, InputFormat};

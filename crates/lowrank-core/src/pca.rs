@@ -1,0 +1,631 @@
+//! Principal component analysis on top of the truncated SVD.
+//!
+//! [`fit`] centres the data by its column means — implicitly, through [`Centered`], so a sparse
+//! matrix is never densified — optionally scales every column to unit variance (through
+//! [`ColumnScaled`]), and takes a truncated SVD of the result: the right singular vectors are
+//! the principal axes, `σᵢ²/(n_samples − 1)` the explained variances (scikit-learn's
+//! denominator).
+//!
+//! # Conventions
+//! - **Explained variance ratio** is relative to the total variance of *all* components,
+//!   `Σⱼ varⱼ = ‖A_c‖_F²/(n_samples − 1)`, computed from the column statistics (not from the
+//!   kept components only), so it is comparable across choices of `k`.
+//! - **Scaling** (`scale = true`) divides every centred column by its standard deviation with
+//!   the `n_samples` denominator (scikit-learn's `StandardScaler`, `ddof = 0`); a constant column
+//!   cannot be scaled and is an error naming it ([`PcaError::ConstantColumn`]).
+//! - **Signs**: every axis (row of [`PcaModel::components`]) has its entry of largest magnitude
+//!   positive (the first such entry on ties); the training scores flip with it.
+//! - **Whitening** divides each coordinate by `sqrt(explained_variance)`, so the training
+//!   coordinates have unit variance (`n − 1` denominator); a component with zero variance gives
+//!   zero coordinates instead of a division by zero.
+//! - [`ComponentSpec::Auto`] keeps the smallest number of components whose cumulative ratio
+//!   reaches [`AUTO_VARIANCE_RATIO`] (0.95), at most [`AUTO_MAX_COMPONENTS`]; when the cap is
+//!   hit first the SVD's notes say so.
+//!
+//! ```
+//! use faer::Mat;
+//! use lowrank_core::pca::{fit, ComponentSpec, PcaParams};
+//!
+//! // Points on the line y = 2x (plus an offset): one component explains everything.
+//! let x = Mat::<f64>::from_fn(5, 2, |i, j| (i as f64) * (j as f64 + 1.0) + 10.0);
+//! let params = PcaParams { components: ComponentSpec::Count(1), ..PcaParams::default() };
+//! let model = fit(&lowrank_core::op::DenseOp::new(x.as_ref()), &params).unwrap();
+//! assert!((model.mean[0] - 12.0).abs() < 1e-12);
+//! assert!((model.explained_variance_ratio[0] - 1.0).abs() < 1e-12);
+//! let coords = model.transform(x.as_ref()).unwrap();
+//! let back = model.inverse_transform(coords.as_ref()).unwrap();
+//! assert!((back[(4, 1)] - x[(4, 1)]).abs() < 1e-12);
+//! ```
+
+use crate::certificate::{certify, Certificate};
+use crate::op::{Centered, ColumnScaled, LinearOperator, OpError, StorageKind};
+use crate::svd::{compute, RankSpec, SolveInfo, SvdParams, Vectors};
+use crate::{NoObserver, Observer, SvdError};
+use faer::{Mat, MatMut, MatRef, Par};
+
+/// Cumulative explained variance ratio [`ComponentSpec::Auto`] aims for.
+pub const AUTO_VARIANCE_RATIO: f64 = 0.95;
+/// Most components [`ComponentSpec::Auto`] keeps.
+pub const AUTO_MAX_COMPONENTS: usize = 100;
+
+/// How many components to keep.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ComponentSpec {
+    /// Exactly `k` (`1 ≤ k ≤ min(n_samples, n_features)`).
+    Count(usize),
+    /// The smallest `k` whose cumulative explained variance ratio is at least this, in `(0, 1]`.
+    VarianceRatio(f64),
+    /// `VarianceRatio(AUTO_VARIANCE_RATIO)` with at most [`AUTO_MAX_COMPONENTS`] components.
+    Auto,
+}
+
+/// Everything that controls a PCA fit.
+#[derive(Debug, Clone)]
+pub struct PcaParams {
+    /// How many components.
+    pub components: ComponentSpec,
+    /// Scale every column to unit variance (`ddof = 0`) after centring.
+    pub scale: bool,
+    /// Whiten the coordinates (unit variance per component).
+    pub whiten: bool,
+    /// The SVD behind it (method, tolerance, seed, parallelism, memory limit). Its `rank` and
+    /// `vectors` fields are set by [`fit`].
+    pub svd: SvdParams,
+}
+
+impl Default for PcaParams {
+    fn default() -> Self {
+        Self {
+            components: ComponentSpec::Auto,
+            scale: false,
+            whiten: false,
+            svd: SvdParams::default(),
+        }
+    }
+}
+
+/// Why a PCA could not be fitted or applied.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PcaError {
+    /// Fewer than two samples: a variance needs at least two.
+    #[error(
+        "PCA needs at least 2 samples (rows) to estimate a variance; the input has {n_samples}"
+    )]
+    TooFewSamples {
+        /// Rows of the input.
+        n_samples: usize,
+    },
+    /// More components than `min(n_samples, n_features)`.
+    #[error(
+        "{requested} components requested, but a {n_samples}x{n_features} input has at most \
+         min(n_samples, n_features) = {max}"
+    )]
+    TooManyComponents {
+        /// Requested.
+        requested: usize,
+        /// Largest possible.
+        max: usize,
+        /// Rows.
+        n_samples: usize,
+        /// Columns.
+        n_features: usize,
+    },
+    /// A parameter is outside its documented range.
+    #[error("invalid {name} = {value}: expected {expected}")]
+    InvalidParameter {
+        /// Parameter name.
+        name: &'static str,
+        /// Value given.
+        value: String,
+        /// What is allowed.
+        expected: &'static str,
+    },
+    /// Scaling asked for, but a column is constant (zero variance).
+    #[error(
+        "column {column} (0-based) is constant (every value is {value}): it has no variance to \
+         scale to 1; drop the column or fit without scaling"
+    )]
+    ConstantColumn {
+        /// 0-based column index.
+        column: usize,
+        /// Its (mean) value.
+        value: f64,
+    },
+    /// New rows have a different number of features (or coordinates) than the model.
+    #[error("{what} have {got} columns, but the model expects {expected}")]
+    ShapeMismatch {
+        /// What was passed ("rows", "coordinates").
+        what: &'static str,
+        /// Columns given.
+        got: usize,
+        /// Columns expected.
+        expected: usize,
+    },
+    /// The model's parts do not fit together.
+    #[error("inconsistent PCA model: {0}")]
+    InconsistentModel(String),
+    /// The SVD failed.
+    #[error(transparent)]
+    Svd(#[from] SvdError),
+}
+
+impl From<OpError> for PcaError {
+    fn from(e: OpError) -> Self {
+        PcaError::Svd(SvdError::Operator(e))
+    }
+}
+
+/// A fitted PCA: everything needed to project new rows and to map coordinates back.
+#[derive(Debug, Clone)]
+pub struct PcaModel {
+    /// Rows of the training data.
+    pub n_samples: usize,
+    /// Columns of the training data.
+    pub n_features: usize,
+    /// Principal axes as rows (`k × n_features`), orthonormal.
+    pub components: Mat<f64>,
+    /// Singular values of the centred (and scaled) training matrix, descending.
+    pub singular_values: Vec<f64>,
+    /// `σᵢ² / (n_samples − 1)` per component.
+    pub explained_variance: Vec<f64>,
+    /// `explained_variance / total_variance` per component.
+    pub explained_variance_ratio: Vec<f64>,
+    /// Total variance of all components, `Σⱼ varⱼ` (`n − 1` denominator) of the centred (and
+    /// scaled) data.
+    pub total_variance: f64,
+    /// Column means subtracted.
+    pub mean: Vec<f64>,
+    /// Column standard deviations divided by (`ddof = 0`), when scaling.
+    pub scale: Option<Vec<f64>>,
+    /// Whether coordinates are whitened.
+    pub whiten: bool,
+    /// Average variance of the discarded components (scikit-learn's `noise_variance_`):
+    /// `(total − Σ kept)/(min(n_samples, n_features) − k)`, zero when nothing is discarded.
+    pub noise_variance: f64,
+}
+
+/// A fit and how it went: the model, the SVD's solve information and certificate (measured on
+/// the centred, scaled operator), and the training coordinates.
+#[derive(Debug, Clone)]
+pub struct PcaFit {
+    /// The model.
+    pub model: PcaModel,
+    /// How the SVD was computed.
+    pub info: SolveInfo,
+    /// Quality figures of the SVD of the centred (and scaled) matrix.
+    pub certificate: Option<Certificate>,
+    /// Coordinates of the training rows (`n_samples × k`), whitened when the model whitens;
+    /// equal to `model.transform(training rows)` up to rounding.
+    pub scores: Mat<f64>,
+}
+
+/// Fits a PCA to the rows of `op` (samples × features). See [`fit_with`].
+///
+/// # Errors
+/// As [`fit_with`].
+pub fn fit(op: &dyn LinearOperator, params: &PcaParams) -> Result<PcaModel, PcaError> {
+    Ok(fit_with(op, params, &mut NoObserver)?.model)
+}
+
+/// Fits a PCA to the rows of `op`, reporting progress to `observer`.
+///
+/// Cost: one pass for the column means, one for the column variances (free for dense and
+/// sparse storage, which know their column norms), then the truncated SVD of the implicitly
+/// centred operator and its certificate.
+///
+/// # Errors
+/// Fewer than two samples, an empty matrix, more components than `min(n_samples, n_features)`,
+/// a variance ratio outside `(0, 1]`, a constant column with `scale`, or any SVD failure.
+pub fn fit_with(
+    op: &dyn LinearOperator,
+    params: &PcaParams,
+    observer: &mut dyn Observer,
+) -> Result<PcaFit, PcaError> {
+    let (m, n) = (op.nrows(), op.ncols());
+    if m < 2 {
+        return Err(PcaError::TooFewSamples { n_samples: m });
+    }
+    if n == 0 {
+        return Err(SvdError::EmptyMatrix { nrows: m, ncols: n }.into());
+    }
+    let min_dim = m.min(n);
+    let rank = match params.components {
+        ComponentSpec::Count(0) => {
+            return Err(PcaError::InvalidParameter {
+                name: "components",
+                value: "0".into(),
+                expected: "at least 1",
+            })
+        }
+        ComponentSpec::Count(k) if k > min_dim => {
+            return Err(PcaError::TooManyComponents {
+                requested: k,
+                max: min_dim,
+                n_samples: m,
+                n_features: n,
+            })
+        }
+        ComponentSpec::Count(k) => RankSpec::Fixed(k),
+        ComponentSpec::VarianceRatio(f) if !(f > 0.0 && f <= 1.0) => {
+            return Err(PcaError::InvalidParameter {
+                name: "variance ratio",
+                value: f.to_string(),
+                expected: "a fraction in (0, 1]",
+            })
+        }
+        ComponentSpec::VarianceRatio(f) => RankSpec::Energy {
+            fraction: f,
+            max_rank: min_dim,
+        },
+        ComponentSpec::Auto => RankSpec::Energy {
+            fraction: AUTO_VARIANCE_RATIO,
+            max_rank: min_dim.min(AUTO_MAX_COMPONENTS),
+        },
+    };
+    let par = params.svd.par;
+
+    // Column statistics: means and centred sums of squares.
+    let (mean, centered_ss) = column_stats(op, par)?;
+    let denom = (m - 1) as f64;
+    let scale = if params.scale {
+        let mut std = Vec::with_capacity(n);
+        for (j, (&ss, &mu)) in centered_ss.iter().zip(&mean).enumerate() {
+            if ss <= 64.0 * f64::EPSILON * m as f64 * mu * mu {
+                return Err(PcaError::ConstantColumn {
+                    column: j,
+                    value: mu,
+                });
+            }
+            std.push((ss / m as f64).sqrt());
+        }
+        Some(std)
+    } else {
+        None
+    };
+    // ‖A_c·D‖_F², the energy every ratio is relative to.
+    let energy: f64 = match &scale {
+        Some(s) => centered_ss
+            .iter()
+            .zip(s)
+            .map(|(ss, sd)| ss / (sd * sd))
+            .sum(),
+        None => centered_ss.iter().sum(),
+    };
+    let total_variance = energy / denom;
+
+    let centered = Centered::with_means(op, mean.clone())?;
+    let transformed: Box<dyn LinearOperator + '_> = match &scale {
+        Some(s) => Box::new(ColumnScaled::new(
+            centered,
+            s.iter().map(|sd| 1.0 / sd).collect(),
+        )?),
+        None => Box::new(centered),
+    };
+    let wrapped = WithEnergy {
+        inner: transformed.as_ref(),
+        energy,
+    };
+    let svd_params = SvdParams {
+        rank,
+        vectors: Vectors::Both,
+        ..params.svd.clone()
+    };
+    let mut out = compute(&wrapped, &svd_params, observer)?;
+    // Sign convention on the axes: largest-|.| entry of each vᵢ positive, uᵢ flipped with it.
+    if let (Some(u), Some(v)) = (out.svd.u.as_mut(), out.svd.v.as_mut()) {
+        for i in 0..v.ncols() {
+            let mut best = 0;
+            let mut best_abs = -1.0;
+            for r in 0..v.nrows() {
+                let a = v[(r, i)].abs();
+                if a > best_abs {
+                    best_abs = a;
+                    best = r;
+                }
+            }
+            if v[(best, i)] < 0.0 {
+                v.col_mut(i).iter_mut().for_each(|x| *x = -*x);
+                u.col_mut(i).iter_mut().for_each(|x| *x = -*x);
+            }
+        }
+    }
+    let certificate = certify(&wrapped, &out.svd, par)?;
+
+    let s = out.svd.s.clone();
+    let k = s.len();
+    let explained_variance: Vec<f64> = s.iter().map(|x| x * x / denom).collect();
+    let explained_variance_ratio: Vec<f64> = explained_variance
+        .iter()
+        .map(|e| {
+            if total_variance > 0.0 {
+                e / total_variance
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let kept: f64 = explained_variance.iter().sum();
+    let noise_variance = if k < min_dim {
+        ((total_variance - kept) / (min_dim - k) as f64).max(0.0)
+    } else {
+        0.0
+    };
+    let v = out.svd.v.take().ok_or(SvdError::NonFinite {
+        phase: "the PCA axes (no right singular vectors)",
+    })?;
+    let u = out.svd.u.take().ok_or(SvdError::NonFinite {
+        phase: "the PCA scores (no left singular vectors)",
+    })?;
+    let components = v.transpose().to_owned();
+    let scores = Mat::<f64>::from_fn(m, k, |i, c| {
+        if params.whiten {
+            if s[c] > 0.0 {
+                u[(i, c)] * denom.sqrt()
+            } else {
+                0.0
+            }
+        } else {
+            u[(i, c)] * s[c]
+        }
+    });
+    Ok(PcaFit {
+        model: PcaModel {
+            n_samples: m,
+            n_features: n,
+            components,
+            singular_values: s,
+            explained_variance,
+            explained_variance_ratio,
+            total_variance,
+            mean,
+            scale,
+            whiten: params.whiten,
+            noise_variance,
+        },
+        info: out.info,
+        certificate,
+        scores,
+    })
+}
+
+impl PcaModel {
+    /// Number of components kept.
+    pub fn n_components(&self) -> usize {
+        self.components.nrows()
+    }
+
+    /// Cumulative explained variance ratio per component.
+    pub fn cumulative_ratio(&self) -> Vec<f64> {
+        let mut acc = 0.0;
+        self.explained_variance_ratio
+            .iter()
+            .map(|r| {
+                acc += r;
+                acc
+            })
+            .collect()
+    }
+
+    /// Checks that the parts fit together (after loading a saved model, for instance).
+    ///
+    /// # Errors
+    /// [`PcaError::InconsistentModel`] naming the part with the wrong length.
+    pub fn validate(&self) -> Result<(), PcaError> {
+        let k = self.components.nrows();
+        let n = self.n_features;
+        let bad = |what: String| Err(PcaError::InconsistentModel(what));
+        if self.components.ncols() != n {
+            return bad(format!(
+                "components have {} columns, n_features is {n}",
+                self.components.ncols()
+            ));
+        }
+        if self.mean.len() != n {
+            return bad(format!(
+                "mean has {} entries, expected {n}",
+                self.mean.len()
+            ));
+        }
+        if let Some(s) = &self.scale {
+            if s.len() != n {
+                return bad(format!("scale has {} entries, expected {n}", s.len()));
+            }
+            if let Some(j) = s.iter().position(|x| !x.is_finite() || *x <= 0.0) {
+                return bad(format!("scale entry {j} is {}, not positive", s[j]));
+            }
+        }
+        for (name, len) in [
+            ("explained_variance", self.explained_variance.len()),
+            ("singular_values", self.singular_values.len()),
+            (
+                "explained_variance_ratio",
+                self.explained_variance_ratio.len(),
+            ),
+        ] {
+            if len != k {
+                return bad(format!("{name} has {len} entries, expected {k} components"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Coordinates of `rows` (`r × n_features`) on the axes: `((X − mean)/scale)·Vᵀ`, divided
+    /// by `sqrt(explained_variance)` per component when whitening.
+    ///
+    /// # Errors
+    /// [`PcaError::ShapeMismatch`] when `rows` does not have `n_features` columns.
+    pub fn transform(&self, rows: MatRef<'_, f64>) -> Result<Mat<f64>, PcaError> {
+        if rows.ncols() != self.n_features {
+            return Err(PcaError::ShapeMismatch {
+                what: "rows",
+                got: rows.ncols(),
+                expected: self.n_features,
+            });
+        }
+        let xc = Mat::<f64>::from_fn(rows.nrows(), rows.ncols(), |i, j| {
+            let c = rows[(i, j)] - self.mean[j];
+            match &self.scale {
+                Some(s) => c / s[j],
+                None => c,
+            }
+        });
+        let mut y = &xc * self.components.transpose();
+        if self.whiten {
+            for (c, ev) in self.explained_variance.iter().enumerate() {
+                let f = if *ev > 0.0 { 1.0 / ev.sqrt() } else { 0.0 };
+                y.col_mut(c).iter_mut().for_each(|x| *x *= f);
+            }
+        }
+        Ok(y)
+    }
+
+    /// Rows back from coordinates (`r × k`): `coords·V` (times `sqrt(explained_variance)` when
+    /// whitening), times `scale`, plus `mean`. Exact inverse of [`transform`](Self::transform)
+    /// when `k = n_features`; otherwise the projection onto the kept axes.
+    ///
+    /// # Errors
+    /// [`PcaError::ShapeMismatch`] when `coords` does not have `k` columns.
+    pub fn inverse_transform(&self, coords: MatRef<'_, f64>) -> Result<Mat<f64>, PcaError> {
+        let k = self.n_components();
+        if coords.ncols() != k {
+            return Err(PcaError::ShapeMismatch {
+                what: "coordinates",
+                got: coords.ncols(),
+                expected: k,
+            });
+        }
+        let mut c = coords.to_owned();
+        if self.whiten {
+            for (j, ev) in self.explained_variance.iter().enumerate() {
+                let f = ev.max(0.0).sqrt();
+                c.col_mut(j).iter_mut().for_each(|x| *x *= f);
+            }
+        }
+        let mut x = &c * &self.components;
+        for j in 0..self.n_features {
+            let (s, mu) = (self.scale.as_ref().map_or(1.0, |s| s[j]), self.mean[j]);
+            x.col_mut(j).iter_mut().for_each(|v| *v = *v * s + mu);
+        }
+        Ok(x)
+    }
+}
+
+/// Column means and centred sums of squares `Σᵢ (aᵢⱼ − μⱼ)²`.
+///
+/// Dense storage: two passes over the columns (exact to rounding). Otherwise the means come
+/// from `Aᵀ·1/m` and the sums of squares from the operator's column norms, `‖aⱼ‖² − m·μⱼ²`
+/// (cheap; loses digits only for columns whose mean dwarfs their spread), or — for operators
+/// without column norms — from blocks of 64 materialised columns.
+fn column_stats(op: &dyn LinearOperator, par: Par) -> Result<(Vec<f64>, Vec<f64>), OpError> {
+    let (m, n) = (op.nrows(), op.ncols());
+    if let Some(d) = op.as_dense() {
+        return Ok(dense_stats(d));
+    }
+    let mut sums = Mat::<f64>::zeros(n, 1);
+    let ones = Mat::<f64>::from_fn(m, 1, |_, _| 1.0);
+    op.apply_transpose(sums.as_mut(), ones.as_ref(), par)?;
+    let mean: Vec<f64> = sums.col(0).iter().map(|s| s / m as f64).collect();
+    if let Some(norms) = op.column_norms_sq() {
+        let ss = norms
+            .iter()
+            .zip(&mean)
+            .map(|(s, mu)| (s - m as f64 * mu * mu).max(0.0))
+            .collect();
+        return Ok((mean, ss));
+    }
+    const BLOCK: usize = 64;
+    let mut ss = vec![0.0; n];
+    let mut start = 0;
+    while start < n {
+        let width = BLOCK.min(n - start);
+        let mut eye = Mat::<f64>::zeros(n, width);
+        for c in 0..width {
+            eye[(start + c, c)] = 1.0;
+        }
+        let mut block = Mat::<f64>::zeros(m, width);
+        op.apply(block.as_mut(), eye.as_ref(), par)?;
+        let (_, s) = dense_stats(block.as_ref());
+        ss[start..start + width].copy_from_slice(&s);
+        start += width;
+    }
+    Ok((mean, ss))
+}
+
+fn dense_stats(d: MatRef<'_, f64>) -> (Vec<f64>, Vec<f64>) {
+    let m = d.nrows() as f64;
+    let mut mean = Vec::with_capacity(d.ncols());
+    let mut ss = Vec::with_capacity(d.ncols());
+    for j in 0..d.ncols() {
+        let col = d.col(j);
+        let mu = col.iter().sum::<f64>() / m;
+        mean.push(mu);
+        ss.push(col.iter().map(|x| (x - mu) * (x - mu)).sum());
+    }
+    (mean, ss)
+}
+
+/// An operator whose `‖·‖_F²` is known more accurately than it can compute itself (the
+/// centred sums of squares above), so rank-by-variance and the certificate use it.
+struct WithEnergy<'a> {
+    inner: &'a dyn LinearOperator,
+    energy: f64,
+}
+
+impl LinearOperator for WithEnergy<'_> {
+    fn nrows(&self) -> usize {
+        self.inner.nrows()
+    }
+    fn ncols(&self) -> usize {
+        self.inner.ncols()
+    }
+    fn apply(&self, out: MatMut<'_, f64>, rhs: MatRef<'_, f64>, par: Par) -> Result<(), OpError> {
+        self.inner.apply(out, rhs, par)
+    }
+    fn apply_transpose(
+        &self,
+        out: MatMut<'_, f64>,
+        rhs: MatRef<'_, f64>,
+        par: Par,
+    ) -> Result<(), OpError> {
+        self.inner.apply_transpose(out, rhs, par)
+    }
+    fn apply_gram(
+        &self,
+        out: MatMut<'_, f64>,
+        rhs: MatRef<'_, f64>,
+        par: Par,
+    ) -> Result<(), OpError> {
+        self.inner.apply_gram(out, rhs, par)
+    }
+    fn has_fused_gram(&self) -> bool {
+        self.inner.has_fused_gram()
+    }
+    fn column_norms_sq(&self) -> Option<Vec<f64>> {
+        self.inner.column_norms_sq()
+    }
+    fn row_norms_sq(&self) -> Option<Vec<f64>> {
+        self.inner.row_norms_sq()
+    }
+    fn frobenius_norm_sq(&self) -> Option<f64> {
+        Some(self.energy)
+    }
+    fn storage_bytes(&self) -> usize {
+        self.inner.storage_bytes()
+    }
+    fn workspace_bytes(&self, block_cols: usize) -> usize {
+        self.inner.workspace_bytes(block_cols)
+    }
+    fn storage_kind(&self) -> StorageKind {
+        self.inner.storage_kind()
+    }
+    fn stored_entries(&self) -> usize {
+        self.inner.stored_entries()
+    }
+    fn as_dense(&self) -> Option<MatRef<'_, f64>> {
+        self.inner.as_dense()
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}

@@ -1,0 +1,434 @@
+//! PCA against an exact eigendecomposition of the covariance matrix, sparse against dense,
+//! transform / inverse-transform round trips, whitening, and bad input.
+//!
+//! Tolerances: on the exact path both sides are backward-stable dense factorizations of the
+//! same data (SVD of `Xc` vs. symmetric eigendecomposition of `XcᵀXc/(n−1)`), so eigenvalues
+//! agree to about `ε·λ₁` absolute; the test spectrum has `λ₁/λ_min` below 10⁴, which keeps the
+//! *relative* error of every eigenvalue below ~10⁻¹², and we ask for 1e-10. Eigenvectors move by
+//! about `ε·λ₁/gap`; the smallest relative gap of the planted geometric spectrum is ~0.4, so
+//! 1e-9 (absolute, per entry) leaves a wide margin. Lanczos runs to a residual of 1e-10·σ₁,
+//! giving σ to about that relative accuracy: 1e-8 on the variances.
+
+#![allow(clippy::needless_range_loop)] // index loops over parallel arrays read best here
+
+use faer::{Mat, MatRef, Side};
+use lowrank_core::op::{CsrMatrix, DenseOp, DuplicatePolicy, LinearOperator};
+use lowrank_core::pca::{fit, fit_with, ComponentSpec, PcaError, PcaModel, PcaParams};
+use lowrank_core::svd::{Method, SvdParams};
+use lowrank_core::NoObserver;
+use lowrank_testkit::{planted, spectra};
+
+const M: usize = 80;
+const N: usize = 12;
+
+/// A full-rank planted 80×12 matrix with column means 5 + 3j.
+fn data() -> Mat<f64> {
+    let (a, _, _) = planted(M, N, &spectra::geometric(N, 10.0, 3.0), 7);
+    Mat::<f64>::from_fn(M, N, |i, j| a[(i, j)] + 5.0 + 3.0 * j as f64)
+}
+
+fn params(components: ComponentSpec, method: Method) -> PcaParams {
+    PcaParams {
+        components,
+        svd: SvdParams {
+            method,
+            ..SvdParams::default()
+        },
+        ..PcaParams::default()
+    }
+}
+
+/// Eigenvalues (descending) and eigenvectors (as rows, sign-normalised) of the covariance of
+/// `x` (optionally of its standardised columns, `ddof = 0` scaling).
+fn reference(x: MatRef<'_, f64>, scale: bool) -> (Vec<f64>, Mat<f64>) {
+    let (m, n) = (x.nrows(), x.ncols());
+    let mut xc = x.to_owned();
+    for j in 0..n {
+        let mu = xc.col(j).iter().sum::<f64>() / m as f64;
+        xc.col_mut(j).iter_mut().for_each(|v| *v -= mu);
+        if scale {
+            let sd = (xc.col(j).iter().map(|v| v * v).sum::<f64>() / m as f64).sqrt();
+            xc.col_mut(j).iter_mut().for_each(|v| *v /= sd);
+        }
+    }
+    let c = Mat::<f64>::from_fn(n, n, |i, j| {
+        xc.col(i)
+            .iter()
+            .zip(xc.col(j).iter())
+            .map(|(a, b)| a * b)
+            .sum::<f64>()
+            / (m - 1) as f64
+    });
+    let eig = c.self_adjoint_eigen(Side::Lower).unwrap();
+    let s = eig.S().column_vector();
+    let u = eig.U();
+    let vals: Vec<f64> = (0..n).rev().map(|i| s[i]).collect();
+    let mut vecs = Mat::<f64>::from_fn(n, n, |r, c| u[(c, n - 1 - r)]);
+    for r in 0..n {
+        let mut best = 0;
+        for c in 0..n {
+            if vecs[(r, c)].abs() > vecs[(r, best)].abs() {
+                best = c;
+            }
+        }
+        if vecs[(r, best)] < 0.0 {
+            vecs.row_mut(r).iter_mut().for_each(|v| *v = -*v);
+        }
+    }
+    (vals, vecs)
+}
+
+fn max_abs_diff(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> f64 {
+    assert_eq!((a.nrows(), a.ncols()), (b.nrows(), b.ncols()));
+    let mut d: f64 = 0.0;
+    for j in 0..a.ncols() {
+        for i in 0..a.nrows() {
+            d = d.max((a[(i, j)] - b[(i, j)]).abs());
+        }
+    }
+    d
+}
+
+fn check_against_reference(model: &PcaModel, vals: &[f64], vecs: &Mat<f64>, tol_val: f64) {
+    let k = model.n_components();
+    for i in 0..k {
+        let rel = (model.explained_variance[i] - vals[i]).abs() / vals[i];
+        assert!(
+            rel < tol_val,
+            "component {i}: variance {} vs {} (rel {rel:e})",
+            model.explained_variance[i],
+            vals[i]
+        );
+    }
+    let total: f64 = vals.iter().sum();
+    assert!((model.total_variance - total).abs() < 1e-12 * total);
+    for i in 0..k {
+        let r = model.explained_variance_ratio[i];
+        assert!((r - vals[i] / total).abs() < tol_val * r.max(1e-3));
+    }
+    let d = max_abs_diff(model.components.as_ref(), vecs.as_ref().subrows(0, k));
+    assert!(d < 1e-9, "components differ by {d:e}");
+}
+
+#[test]
+fn matches_covariance_eigendecomposition_exact() {
+    let x = data();
+    let (vals, vecs) = reference(x.as_ref(), false);
+    let model = fit(
+        &DenseOp::new(x.as_ref()),
+        &params(ComponentSpec::Count(5), Method::Exact),
+    )
+    .unwrap();
+    assert_eq!(model.n_components(), 5);
+    for j in 0..N {
+        assert!((model.mean[j] - x.col(j).iter().sum::<f64>() / M as f64).abs() < 1e-12);
+    }
+    check_against_reference(&model, &vals, &vecs, 1e-10);
+    // noise variance: the mean of the discarded eigenvalues.
+    let noise = vals[5..].iter().sum::<f64>() / (N - 5) as f64;
+    assert!((model.noise_variance - noise).abs() < 1e-10 * vals[0]);
+}
+
+#[test]
+fn matches_covariance_eigendecomposition_truncated_methods() {
+    let x = data();
+    let (vals, vecs) = reference(x.as_ref(), false);
+    for method in [Method::Lanczos, Method::Randomized] {
+        let mut p = params(ComponentSpec::Count(3), method);
+        p.svd.oversamples = 2;
+        let model = fit(&DenseOp::new(x.as_ref()), &p).unwrap();
+        let k = model.n_components();
+        for i in 0..k {
+            let rel = (model.explained_variance[i] - vals[i]).abs() / vals[i];
+            assert!(rel < 1e-8, "{method:?} component {i}: rel {rel:e}");
+        }
+        let d = max_abs_diff(model.components.as_ref(), vecs.as_ref().subrows(0, k));
+        assert!(d < 1e-6, "{method:?}: components differ by {d:e}");
+    }
+}
+
+#[test]
+fn scaled_matches_correlation_eigendecomposition() {
+    let x = data();
+    let (vals, vecs) = reference(x.as_ref(), true);
+    let mut p = params(ComponentSpec::Count(N), Method::Exact);
+    p.scale = true;
+    let model = fit(&DenseOp::new(x.as_ref()), &p).unwrap();
+    check_against_reference(&model, &vals, &vecs, 1e-10);
+    // ddof = 0 scaling: total variance is n_features·m/(m−1).
+    let expected = N as f64 * M as f64 / (M - 1) as f64;
+    assert!((model.total_variance - expected).abs() < 1e-12 * expected);
+    let scale = model.scale.as_ref().unwrap();
+    assert_eq!(scale.len(), N);
+}
+
+#[test]
+fn ratios_over_all_components_sum_to_one() {
+    let x = data();
+    let model = fit(
+        &DenseOp::new(x.as_ref()),
+        &params(ComponentSpec::Count(N), Method::Auto),
+    )
+    .unwrap();
+    let sum: f64 = model.explained_variance_ratio.iter().sum();
+    assert!((sum - 1.0).abs() < 1e-12, "sum {sum}");
+    assert!((model.cumulative_ratio()[N - 1] - 1.0).abs() < 1e-12);
+    assert_eq!(model.noise_variance, 0.0);
+    // With fewer components the ratios are still relative to the whole variance.
+    let small = fit(
+        &DenseOp::new(x.as_ref()),
+        &params(ComponentSpec::Count(2), Method::Auto),
+    )
+    .unwrap();
+    for i in 0..2 {
+        assert!(
+            (small.explained_variance_ratio[i] - model.explained_variance_ratio[i]).abs() < 1e-12
+        );
+    }
+    assert!(small.explained_variance_ratio.iter().sum::<f64>() < 0.99);
+}
+
+#[test]
+fn variance_ratio_chooses_smallest_k() {
+    let x = data();
+    let (vals, _) = reference(x.as_ref(), false);
+    let total: f64 = vals.iter().sum();
+    for f in [0.5, 0.9, 0.99] {
+        let mut acc = 0.0;
+        let mut expected = 0;
+        for (i, v) in vals.iter().enumerate() {
+            acc += v / total;
+            if acc >= f {
+                expected = i + 1;
+                break;
+            }
+        }
+        for method in [Method::Exact, Method::Lanczos] {
+            let model = fit(
+                &DenseOp::new(x.as_ref()),
+                &params(ComponentSpec::VarianceRatio(f), method),
+            )
+            .unwrap();
+            assert_eq!(model.n_components(), expected, "f = {f}, {method:?}");
+            assert!(model.cumulative_ratio()[expected - 1] >= f);
+        }
+    }
+    let auto = fit(
+        &DenseOp::new(x.as_ref()),
+        &params(ComponentSpec::Auto, Method::Auto),
+    )
+    .unwrap();
+    assert!(auto.cumulative_ratio().last().unwrap() >= &0.95);
+    assert!(auto.n_components() == 1 || auto.cumulative_ratio()[auto.n_components() - 2] < 0.95);
+}
+
+/// A sparse 60×15 matrix (about 30% non-zeros) and its dense copy.
+fn sparse_and_dense() -> (CsrMatrix, Mat<f64>) {
+    let (m, n) = (60, 15);
+    let g = lowrank_testkit::gaussian(m, n, 11);
+    let dense = Mat::<f64>::from_fn(m, n, |i, j| {
+        if (i * 7 + j * 13) % 10 < 3 {
+            g[(i, j)] + 1.0 + j as f64 * 0.5
+        } else {
+            0.0
+        }
+    });
+    let (mut r, mut c, mut v) = (vec![], vec![], vec![]);
+    for i in 0..m {
+        for j in 0..n {
+            if dense[(i, j)] != 0.0 {
+                r.push(i);
+                c.push(j);
+                v.push(dense[(i, j)]);
+            }
+        }
+    }
+    let csr = CsrMatrix::from_triplets(m, n, &r, &c, &v, DuplicatePolicy::Error).unwrap();
+    (csr, dense)
+}
+
+#[test]
+fn sparse_input_matches_its_dense_copy() {
+    let (csr, dense) = sparse_and_dense();
+    let (vals, vecs) = reference(dense.as_ref(), false);
+    for scale in [false, true] {
+        let mut p = params(ComponentSpec::Count(6), Method::Exact);
+        p.scale = scale;
+        let d = fit(&DenseOp::new(dense.as_ref()), &p).unwrap();
+        let s = fit(&csr, &p).unwrap();
+        for i in 0..6 {
+            let rel =
+                (d.explained_variance[i] - s.explained_variance[i]).abs() / d.explained_variance[i];
+            assert!(rel < 1e-10, "scale={scale} component {i}: rel {rel:e}");
+        }
+        assert!((d.total_variance - s.total_variance).abs() < 1e-10 * d.total_variance);
+        let diff = max_abs_diff(d.components.as_ref(), s.components.as_ref());
+        assert!(diff < 1e-9, "scale={scale}: components differ by {diff:e}");
+        for j in 0..15 {
+            assert!((d.mean[j] - s.mean[j]).abs() < 1e-12);
+        }
+        if !scale {
+            check_against_reference(&s, &vals, &vecs, 1e-10);
+        }
+    }
+    // Lanczos on the implicitly centred sparse operator (never densified).
+    let p = params(ComponentSpec::Count(3), Method::Lanczos);
+    let fitted = fit_with(&csr, &p, &mut NoObserver).unwrap();
+    assert_eq!(fitted.info.method, Method::Lanczos);
+    for i in 0..3 {
+        let rel = (fitted.model.explained_variance[i] - vals[i]).abs() / vals[i];
+        assert!(rel < 1e-8, "lanczos component {i}: rel {rel:e}");
+    }
+}
+
+#[test]
+fn transform_inverse_round_trip_full_rank() {
+    let x = data();
+    for (scale, whiten) in [(false, false), (true, false), (false, true), (true, true)] {
+        let mut p = params(ComponentSpec::Count(N), Method::Exact);
+        p.scale = scale;
+        p.whiten = whiten;
+        let fitted = fit_with(&DenseOp::new(x.as_ref()), &p, &mut NoObserver).unwrap();
+        let coords = fitted.model.transform(x.as_ref()).unwrap();
+        // The training scores returned by the fit are the same coordinates.
+        let d = max_abs_diff(coords.as_ref(), fitted.scores.as_ref());
+        assert!(
+            d < 1e-10,
+            "scale={scale} whiten={whiten}: scores differ by {d:e}"
+        );
+        let back = fitted.model.inverse_transform(coords.as_ref()).unwrap();
+        let d = max_abs_diff(back.as_ref(), x.as_ref());
+        assert!(
+            d < 1e-10,
+            "scale={scale} whiten={whiten}: round trip off by {d:e}"
+        );
+    }
+}
+
+#[test]
+fn whitened_coordinates_have_unit_variance() {
+    let x = data();
+    let mut p = params(ComponentSpec::Count(5), Method::Exact);
+    p.whiten = true;
+    let model = fit(&DenseOp::new(x.as_ref()), &p).unwrap();
+    let y = model.transform(x.as_ref()).unwrap();
+    for c in 0..5 {
+        let mean = y.col(c).iter().sum::<f64>() / M as f64;
+        let var = y.col(c).iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (M - 1) as f64;
+        assert!(mean.abs() < 1e-12, "component {c}: mean {mean:e}");
+        assert!((var - 1.0).abs() < 1e-10, "component {c}: variance {var}");
+    }
+    // Uncorrelated too.
+    let cov01 = y
+        .col(0)
+        .iter()
+        .zip(y.col(1).iter())
+        .map(|(a, b)| a * b)
+        .sum::<f64>()
+        / (M - 1) as f64;
+    assert!(cov01.abs() < 1e-10);
+}
+
+#[test]
+fn constant_column_with_scale_is_an_error_naming_it() {
+    let mut x = data();
+    x.col_mut(4).iter_mut().for_each(|v| *v = 7.25);
+    let mut p = params(ComponentSpec::Count(3), Method::Exact);
+    p.scale = true;
+    let err = fit(&DenseOp::new(x.as_ref()), &p).unwrap_err();
+    assert!(
+        matches!(err, PcaError::ConstantColumn { column: 4, .. }),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("column 4") && msg.contains("7.25"), "{msg}");
+    // Without scaling a constant column is fine.
+    p.scale = false;
+    assert!(fit(&DenseOp::new(x.as_ref()), &p).is_ok());
+    // The same on sparse storage: an all-zero (never stored) column 3.
+    let (csr, dense) = sparse_and_dense();
+    let (mut r, mut c, mut v) = (vec![], vec![], vec![]);
+    for i in 0..dense.nrows() {
+        for j in 0..dense.ncols() {
+            if j != 3 && dense[(i, j)] != 0.0 {
+                r.push(i);
+                c.push(j);
+                v.push(dense[(i, j)]);
+            }
+        }
+    }
+    let holed =
+        CsrMatrix::from_triplets(csr.nrows(), csr.ncols(), &r, &c, &v, DuplicatePolicy::Error)
+            .unwrap();
+    p.scale = true;
+    let err = fit(&holed, &p).unwrap_err();
+    assert!(
+        matches!(err, PcaError::ConstantColumn { column: 3, .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn single_sample_is_an_error() {
+    let x = Mat::<f64>::from_fn(1, 5, |_, j| j as f64);
+    let err = fit(
+        &DenseOp::new(x.as_ref()),
+        &params(ComponentSpec::Count(1), Method::Auto),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, PcaError::TooFewSamples { n_samples: 1 }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("at least 2 samples"));
+}
+
+#[test]
+fn too_many_components_is_an_error() {
+    let x = data();
+    let err = fit(
+        &DenseOp::new(x.as_ref()),
+        &params(ComponentSpec::Count(N + 1), Method::Auto),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PcaError::TooManyComponents {
+                requested: 13,
+                max: 12,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("13") && msg.contains("12"), "{msg}");
+    // Zero components and a bad ratio are refused too.
+    assert!(fit(
+        &DenseOp::new(x.as_ref()),
+        &params(ComponentSpec::Count(0), Method::Auto)
+    )
+    .is_err());
+    assert!(fit(
+        &DenseOp::new(x.as_ref()),
+        &params(ComponentSpec::VarianceRatio(1.5), Method::Auto)
+    )
+    .is_err());
+}
+
+#[test]
+fn transform_checks_widths() {
+    let x = data();
+    let model = fit(
+        &DenseOp::new(x.as_ref()),
+        &params(ComponentSpec::Count(3), Method::Exact),
+    )
+    .unwrap();
+    let wrong = Mat::<f64>::zeros(4, N + 2);
+    let err = model.transform(wrong.as_ref()).unwrap_err();
+    assert!(err.to_string().contains("14") && err.to_string().contains("12"));
+    let wrong = Mat::<f64>::zeros(4, 5);
+    assert!(model.inverse_transform(wrong.as_ref()).is_err());
+    model.validate().unwrap();
+}
