@@ -413,7 +413,8 @@ pub(crate) struct MfSimilarArgs {
     pub(crate) n: usize,
 }
 
-const PCA_HELP: &str = "Components: --components K, --variance F (smallest k reaching that cumulative ratio),
+const PCA_HELP: &str =
+    "Components: --components K, --variance F (smallest k reaching that cumulative ratio),
 or neither (automatic: ratio 0.95, at most 100 components). Explained variance uses the n-1
 denominator; ratios are relative to the total variance of all components. --scale divides
 every column by its standard deviation (n denominator, as scikit-learn's StandardScaler).
