@@ -106,6 +106,7 @@ fn fit_cmd(a: PcaArgs, g: &Global) -> Result<(), Failure> {
             ..SvdParams::default()
         },
     };
+    let fit_start = std::time::Instant::now();
     let fitted = fit_with(op.as_ref(), &params, &mut bar).map_err(|e| match e {
         PcaError::TooFewSamples { .. } => Failure::new(
             failure::INPUT,
@@ -113,14 +114,21 @@ fn fit_cmd(a: PcaArgs, g: &Global) -> Result<(), Failure> {
         ),
         e => pca_failure(e, loaded.column_names.as_deref()),
     })?;
+    // Fit time includes the column statistics, the SVD and its certificate.
+    let timings = serde_json::json!({
+        "read_seconds": input.read_seconds,
+        "fit_seconds": fit_start.elapsed().as_secs_f64(),
+    });
     let mut outputs: Vec<String> = Vec::new();
     let mut doc = model_json(&fitted, &components, &input_path, loaded, &[]);
+    doc["timings"] = timings.clone();
     if let Some(out) = &a.out {
         bar.phase("writing");
         let dir = OutputDir::create(out, a.force).map_err(Failure::output)?;
         outputs = write_model(&dir, &fitted).map_err(Failure::output)?;
         outputs.push("pca.json".into());
         doc = model_json(&fitted, &components, &input_path, loaded, &outputs);
+        doc["timings"] = timings;
         let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| Failure::internal(e.into()))?;
         lowrank_io::write_atomic(&dir.file("pca.json"), &bytes).map_err(Failure::output)?;
         dir.commit().map_err(Failure::output)?;
