@@ -73,6 +73,13 @@ pub(crate) struct InputArgs {
     /// Input matrix: .npy, .csv/.tsv/.txt (dense), .mtx (Matrix Market), .triplets/.coo/.ijv
     /// (`row col value` with string or integer ids).
     pub(crate) input: PathBuf,
+    #[command(flatten)]
+    pub(crate) read: ReadFlags,
+}
+
+/// How a matrix file is parsed, and the memory limit: shared by every command that reads one.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct ReadFlags {
     /// Override the format guessed from the extension.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub(crate) input_format: Option<InputFormat>,
@@ -438,21 +445,8 @@ pub(crate) struct PcaArgs {
     /// .triplets/.coo/.ijv.
     #[arg(required = true)]
     pub(crate) input: Option<PathBuf>,
-    /// Override the format guessed from the extension.
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub(crate) input_format: Option<InputFormat>,
-    /// Delimited text: the first line is a header (default: detected).
-    #[arg(long, conflicts_with = "no_header")]
-    pub(crate) header: bool,
-    /// Delimited text: there is no header line (default: detected).
-    #[arg(long)]
-    pub(crate) no_header: bool,
-    /// Delimited text: field separator, one character, or `tab`/`space` (default: detected).
-    #[arg(long, value_name = "CHAR")]
-    pub(crate) delimiter: Option<String>,
-    /// Refuse jobs whose estimated memory exceeds this (e.g. 8G, 512M, 60%).
-    #[arg(long, value_name = "SIZE")]
-    pub(crate) max_memory: Option<String>,
+    #[command(flatten)]
+    pub(crate) read: ReadFlags,
     /// Number of components.
     #[arg(long, short = 'k', value_name = "K")]
     pub(crate) components: Option<usize>,

@@ -27,6 +27,7 @@ pub(crate) struct Input {
 }
 
 pub(crate) fn read_options(a: &InputArgs) -> Result<ReadOptions, Failure> {
+    let a = &a.read;
     let delimiter = match a.delimiter.as_deref() {
         None => None,
         Some("tab" | "\\t") => Some(b'\t'),
@@ -56,6 +57,7 @@ pub(crate) fn read_options(a: &InputArgs) -> Result<ReadOptions, Failure> {
 }
 
 pub(crate) fn memory_limit(a: &InputArgs) -> Result<u64, Failure> {
+    let a = &a.read;
     match &a.max_memory {
         Some(s) => system::parse_bytes(s).map_err(|e| Failure::usage(format!("--max-memory {e}"))),
         None => Ok(system::default_memory_limit()),

@@ -65,11 +65,7 @@ fn fit_cmd(a: PcaArgs, g: &Global) -> Result<(), Failure> {
     }
     let input_args = InputArgs {
         input: input_path.clone(),
-        input_format: a.input_format,
-        header: a.header,
-        no_header: a.no_header,
-        delimiter: a.delimiter.clone(),
-        max_memory: a.max_memory.clone(),
+        read: a.read.clone(),
     };
     let mut bar = Bar::new(g.quiet);
     let input = load(&input_args, &mut bar)?;
@@ -431,11 +427,10 @@ fn apply(t: PcaApplyArgs, inverse: bool) -> Result<(), Failure> {
     let model = load_model(&t.model)?;
     let input_args = InputArgs {
         input: t.input.clone(),
-        input_format: t.input_format,
-        header: false,
-        no_header: false,
-        delimiter: None,
-        max_memory: None,
+        read: crate::args::ReadFlags {
+            input_format: t.input_format,
+            ..Default::default()
+        },
     };
     let mut bar = Bar::new(true);
     let input = load(&input_args, &mut bar)?;
