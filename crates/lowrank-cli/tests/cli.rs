@@ -1187,35 +1187,12 @@ fn help_examples(sub: &str) -> Vec<String> {
         .collect()
 }
 
-/// Runs each example in a scratch directory holding a `testdata` symlink; returns failures.
+/// Runs the examples of `svd`/`info`; one with `--out DIR` must write `DIR/report.json`.
 fn run_examples(examples: &[String]) -> Vec<String> {
     let dir = scratch();
-    std::os::unix::fs::symlink(testdata_root(), dir.path().join("testdata")).unwrap();
-    let mut failures = Vec::new();
-    for ex in examples {
-        let words: Vec<&str> = ex.split_whitespace().skip(1).collect();
-        let out = lowrank(dir.path(), &words);
-        if out.code != Some(0) {
-            failures.push(format!(
-                "{ex}\n  exit {:?}: {}",
-                out.code,
-                out.stderr.trim()
-            ));
-            continue;
-        }
-        if let Some(i) = words.iter().position(|w| *w == "--out") {
-            let report = dir.path().join(words[i + 1]).join("report.json");
-            if !report.is_file() {
-                failures.push(format!("{ex}\n  no {}", report.display()));
-            }
-        }
-        if words.contains(&"--json") {
-            if let Err(e) = serde_json::from_str::<Value>(&out.stdout) {
-                failures.push(format!("{ex}\n  stdout is not JSON: {e}"));
-            }
-        }
-    }
-    failures
+    run_help_examples(dir.path(), examples, false, |_, out| {
+        out.join("report.json")
+    })
 }
 
 #[test]

@@ -1698,32 +1698,7 @@ fn mf_fit_help_examples_run_in_order() {
         );
     }
     let dir = scratch();
-    std::os::unix::fs::symlink(testdata_root(), dir.path().join("testdata")).unwrap();
-    let mut failures = Vec::new();
-    for ex in &examples {
-        let words: Vec<&str> = ex.split_whitespace().skip(1).collect();
-        let out = lowrank(dir.path(), &words);
-        if out.code != Some(0) {
-            failures.push(format!(
-                "{ex}\n  exit {:?}: {}",
-                out.code,
-                out.stderr.trim()
-            ));
-            continue;
-        }
-        if let Some(i) = words.iter().position(|w| *w == "--out") {
-            let man = dir.path().join(words[i + 1]).join("model.json");
-            if !man.is_file() {
-                failures.push(format!("{ex}\n  no {}", man.display()));
-            }
-        }
-        if words.contains(&"--json") && serde_json::from_str::<Value>(&out.stdout).is_err() {
-            failures.push(format!("{ex}\n  stdout is not JSON"));
-        }
-        if out.stdout.trim().is_empty() {
-            failures.push(format!("{ex}\n  printed nothing"));
-        }
-    }
+    let failures = run_help_examples(dir.path(), &examples, true, |_, out| out.join("model.json"));
     assert!(
         failures.is_empty(),
         "failing examples:\n{}",

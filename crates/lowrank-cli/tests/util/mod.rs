@@ -439,3 +439,44 @@ pub fn assert_same_floats(what: &str, a: &[f64], b: &[f64]) {
         );
     }
 }
+
+/// Runs `--help` examples in order, as written, in the (empty, scratch) directory `dir`, where a
+/// `testdata` symlink is made (later examples may use what earlier ones wrote). Each must exit 0; one with
+/// `--out DIR` must have written `written(words, DIR)`; one with `--json` must print JSON; with
+/// `require_stdout`, each must print something. Returns the failures.
+pub fn run_help_examples(
+    dir: &Path,
+    examples: &[String],
+    require_stdout: bool,
+    written: impl Fn(&[&str], &Path) -> PathBuf,
+) -> Vec<String> {
+    std::os::unix::fs::symlink(testdata_root(), dir.join("testdata")).unwrap();
+    let mut failures = Vec::new();
+    for ex in examples {
+        let words: Vec<&str> = ex.split_whitespace().skip(1).collect();
+        let out = lowrank(dir, &words);
+        if out.code != Some(0) {
+            failures.push(format!(
+                "{ex}\n  exit {:?}: {}",
+                out.code,
+                out.stderr.trim()
+            ));
+            continue;
+        }
+        if let Some(i) = words.iter().position(|w| *w == "--out") {
+            let expected = written(&words, &dir.join(words[i + 1]));
+            if !expected.exists() {
+                failures.push(format!("{ex}\n  no {}", expected.display()));
+            }
+        }
+        if words.contains(&"--json") {
+            if let Err(e) = serde_json::from_str::<Value>(&out.stdout) {
+                failures.push(format!("{ex}\n  stdout is not JSON: {e}"));
+            }
+        }
+        if require_stdout && out.stdout.trim().is_empty() {
+            failures.push(format!("{ex}\n  printed nothing"));
+        }
+    }
+    failures
+}
