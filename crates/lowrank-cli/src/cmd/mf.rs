@@ -56,17 +56,7 @@ fn parse_scale(s: &str) -> Result<(f64, f64), Failure> {
 }
 
 fn ratings_options(a: &RatingsInput) -> Result<RatingsOptions, Failure> {
-    let delimiter = match a.delimiter.as_deref() {
-        None => None,
-        Some("tab" | "\\t") => Some(b'\t'),
-        Some("space" | " ") => Some(b' '),
-        Some(s) if s.len() == 1 => Some(s.as_bytes()[0]),
-        Some(s) => {
-            return Err(Failure::usage(format!(
-                "--delimiter '{s}': give one character, `tab` or `space`"
-            )))
-        }
-    };
+    let delimiter = super::parse_delimiter(a.delimiter.as_deref())?;
     Ok(RatingsOptions {
         delimiter,
         header: match (a.header, a.no_header) {
@@ -202,11 +192,7 @@ fn fit_cmd(a: MfFitArgs, g: &Global) -> Result<(), Failure> {
     let mut bar = Bar::new(g.quiet);
     let (mut file, read_seconds) = read_input(&a.input, &mut bar)?;
     let all = take_ratings(&mut file)?;
-    let limit = match &a.max_memory {
-        Some(s) => crate::system::parse_bytes(s)
-            .map_err(|e| Failure::usage(format!("--max-memory {e}")))?,
-        None => crate::system::default_memory_limit(),
-    };
+    let limit = super::parse_memory_limit(a.max_memory.as_deref())?;
     let need = fit_memory_estimate(&all, &hyper);
     if need > limit {
         return Err(Failure::refused(format!(

@@ -26,9 +26,9 @@ pub(crate) struct Input {
     pub(crate) memory_limit: u64,
 }
 
-pub(crate) fn read_options(a: &InputArgs) -> Result<ReadOptions, Failure> {
-    let a = &a.read;
-    let delimiter = match a.delimiter.as_deref() {
+/// `--delimiter`: one character, or `tab` / `space`.
+pub(crate) fn parse_delimiter(d: Option<&str>) -> Result<Option<u8>, Failure> {
+    Ok(match d {
         None => None,
         Some("tab" | "\\t") => Some(b'\t'),
         Some("space" | " ") => Some(b' '),
@@ -38,7 +38,12 @@ pub(crate) fn read_options(a: &InputArgs) -> Result<ReadOptions, Failure> {
                 "--delimiter '{s}': give one character, `tab` or `space`"
             )))
         }
-    };
+    })
+}
+
+pub(crate) fn read_options(a: &InputArgs) -> Result<ReadOptions, Failure> {
+    let a = &a.read;
+    let delimiter = parse_delimiter(a.delimiter.as_deref())?;
     Ok(ReadOptions {
         format: a.input_format.map(|f| match f {
             InputFormat::Npy => Format::Npy,
@@ -57,8 +62,12 @@ pub(crate) fn read_options(a: &InputArgs) -> Result<ReadOptions, Failure> {
 }
 
 pub(crate) fn memory_limit(a: &InputArgs) -> Result<u64, Failure> {
-    let a = &a.read;
-    match &a.max_memory {
+    parse_memory_limit(a.read.max_memory.as_deref())
+}
+
+/// `--max-memory`, or the default (a safe fraction of physical memory).
+pub(crate) fn parse_memory_limit(s: Option<&str>) -> Result<u64, Failure> {
+    match s {
         Some(s) => system::parse_bytes(s).map_err(|e| Failure::usage(format!("--max-memory {e}"))),
         None => Ok(system::default_memory_limit()),
     }
