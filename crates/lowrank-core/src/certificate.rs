@@ -46,8 +46,11 @@ pub struct Certificate {
     pub orthogonality_loss_v: f64,
 }
 
-/// Columns per residual product (bounds the certificate's workspace).
-const CERTIFICATE_PANEL: usize = 4;
+/// Workspace of the residual products: panels of as many columns as fit, so a dense `A` is
+/// streamed from memory once per panel rather than once per few vectors.
+const CERTIFICATE_WORKSPACE_BYTES: usize = 64 << 20;
+/// Fewest columns per residual product.
+const CERTIFICATE_MIN_PANEL: usize = 4;
 
 /// Dense inputs up to this many entries get the direct reconstruction error.
 const DIRECT_ERROR_MAX_ENTRIES: usize = 400_000_000;
@@ -80,9 +83,10 @@ pub fn certify(
     let mut residual_av = Vec::with_capacity(k);
     let mut residual_atu = Vec::with_capacity(k);
     let mut cross = 0.0; // Σ σᵢ·uᵢᵀ(A·vᵢ), for the Gram identity
+    let panel = (CERTIFICATE_WORKSPACE_BYTES / (8 * m.max(n).max(1))).max(CERTIFICATE_MIN_PANEL);
     let mut c0 = 0;
     while c0 < k {
-        let pb = CERTIFICATE_PANEL.min(k - c0);
+        let pb = panel.min(k - c0);
         let mut av = Mat::<f64>::zeros(m, pb);
         op.apply(av.as_mut(), v.as_ref().subcols(c0, pb), par)?;
         for c in 0..pb {

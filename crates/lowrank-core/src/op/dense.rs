@@ -1,5 +1,6 @@
 use super::{check_apply, LinearOperator, OpError, StorageKind};
 use faer::linalg::matmul::matmul;
+use faer::prelude::ReborrowMut;
 use faer::{Accum, MatMut, MatRef, Par};
 
 /// A dense matrix viewed as an operator. Products are faer GEMMs.
@@ -91,45 +92,61 @@ pub(crate) fn det_matmul(
 ) {
     let (m, k) = (lhs.nrows(), lhs.ncols());
     let b = rhs.ncols();
-    if matches!(par, Par::Seq) || m * k * b < 1 << 16 {
+    let parallel = !matches!(par, Par::Seq);
+    if m * k * b < 1 << 16 {
         matmul(out, Accum::Replace, lhs, rhs, 1.0, Par::Seq);
         return;
     }
     use rayon::prelude::*;
+    // The split is chosen from the shapes alone and run sequentially or in parallel: the same
+    // partial products, summed in the same order, either way.
     if m >= 2 * MIN_ROW_BLOCK {
         let block = m.div_ceil(64).next_multiple_of(16).max(MIN_ROW_BLOCK);
-        out.par_row_chunks_mut(block)
-            .enumerate()
-            .for_each(|(i, chunk)| {
-                let rows = chunk.nrows();
-                matmul(
-                    chunk,
-                    Accum::Replace,
-                    lhs.subrows(i * block, rows),
-                    rhs,
-                    1.0,
-                    Par::Seq,
-                );
-            });
+        let run = |(i, chunk): (usize, faer::MatMut<'_, f64>)| {
+            let rows = chunk.nrows();
+            matmul(
+                chunk,
+                Accum::Replace,
+                lhs.subrows(i * block, rows),
+                rhs,
+                1.0,
+                Par::Seq,
+            );
+        };
+        if parallel {
+            out.par_row_chunks_mut(block).enumerate().for_each(run);
+        } else {
+            let mut out = out;
+            let mut r0 = 0;
+            let mut i = 0;
+            while r0 < m {
+                let rows = block.min(m - r0);
+                run((i, out.rb_mut().subrows_mut(r0, rows)));
+                r0 += rows;
+                i += 1;
+            }
+        }
     } else if k >= 2 * INNER_BLOCK {
         let slices = k.div_ceil(INNER_BLOCK);
-        let partials: Vec<faer::Mat<f64>> = (0..slices)
-            .into_par_iter()
-            .map(|s| {
-                let start = s * INNER_BLOCK;
-                let len = INNER_BLOCK.min(k - start);
-                let mut p = faer::Mat::<f64>::zeros(m, b);
-                matmul(
-                    p.as_mut(),
-                    Accum::Replace,
-                    lhs.subcols(start, len),
-                    rhs.subrows(start, len),
-                    1.0,
-                    Par::Seq,
-                );
-                p
-            })
-            .collect();
+        let partial = |s: usize| {
+            let start = s * INNER_BLOCK;
+            let len = INNER_BLOCK.min(k - start);
+            let mut p = faer::Mat::<f64>::zeros(m, b);
+            matmul(
+                p.as_mut(),
+                Accum::Replace,
+                lhs.subcols(start, len),
+                rhs.subrows(start, len),
+                1.0,
+                Par::Seq,
+            );
+            p
+        };
+        let partials: Vec<faer::Mat<f64>> = if parallel {
+            (0..slices).into_par_iter().map(partial).collect()
+        } else {
+            (0..slices).map(partial).collect()
+        };
         let mut out = out;
         out.copy_from(&partials[0]);
         for p in &partials[1..] {

@@ -201,3 +201,30 @@ fn fused_gram_matches_two_products() {
         }
     }
 }
+
+/// Regression: a short, wide product (`QᵀY` in Rayleigh–Ritz) took a single GEMM when run
+/// sequentially but summed fixed inner slices in parallel, so `--threads 1` and `--threads 2`
+/// rounded differently. Both now follow the split chosen from the shapes.
+#[test]
+fn det_matmul_same_bits_sequential_and_parallel() {
+    let q = Mat::<f64>::from_fn(9000, 6, |i, j| ((i * 7 + j * 13) % 101) as f64 * 0.01 - 0.5);
+    let y = Mat::<f64>::from_fn(9000, 6, |i, j| (i as f64 * 0.37 + j as f64).cos());
+    for (lhs, rhs) in [
+        (q.as_ref().transpose(), y.as_ref()),
+        (y.as_ref(), q.as_ref().subrows(0, 6)),
+    ] {
+        let mut seq = Mat::<f64>::zeros(lhs.nrows(), rhs.ncols());
+        dense::det_matmul(seq.as_mut(), lhs, rhs, Par::Seq);
+        for threads in [2, 3] {
+            let mut par = Mat::<f64>::zeros(lhs.nrows(), rhs.ncols());
+            dense::det_matmul(par.as_mut(), lhs, rhs, Par::rayon(threads));
+            assert!(
+                seq == par,
+                "{threads} threads: {}x{}",
+                lhs.nrows(),
+                lhs.ncols()
+            );
+        }
+        assert_close(&seq, &(lhs * rhs), 1e-9);
+    }
+}
