@@ -459,7 +459,13 @@ pub(crate) struct PcaArgs {
     /// Whiten: divide every coordinate by the square root of its explained variance.
     #[arg(long)]
     pub(crate) whiten: bool,
-    /// SVD algorithm.
+    /// How the axes are computed: `covariance` eigendecomposes the n×n covariance (one pass
+    /// over the data, dense input only), `svd` takes the SVD of the centred data by --method.
+    /// `auto`: covariance for dense input with at most 1000 features and at least 10 samples
+    /// per feature (scikit-learn's rule), unless --method is given.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(crate) solver: PcaSolverArg,
+    /// SVD algorithm (solver `svd`).
     #[arg(long, value_enum, default_value = "auto")]
     pub(crate) method: MethodArg,
     /// Convergence tolerance of the truncated methods.
@@ -474,6 +480,17 @@ pub(crate) struct PcaArgs {
     /// Replace an existing output directory.
     #[arg(long)]
     pub(crate) force: bool,
+}
+
+/// `lowrank pca --solver`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PcaSolverArg {
+    /// Covariance for tall dense input (≤ 1000 features, ≥ 10 samples per feature), else SVD.
+    Auto,
+    /// Eigendecomposition of the covariance, then Rayleigh–Ritz on the data (dense only).
+    Covariance,
+    /// SVD of the implicitly centred data.
+    Svd,
 }
 
 /// Applying a saved PCA model.

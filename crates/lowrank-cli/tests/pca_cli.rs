@@ -413,3 +413,65 @@ fn pca_help_examples_run_as_written() {
         failures.join("\n")
     );
 }
+
+/// Tall dense input (1000 samples × 20 features) takes the covariance solver; its variances
+/// match the library's exact SVD path to 1e-10 (both are accurate to rounding: see
+/// `lowrank-core/tests/pca.rs`). `--method` or `--solver svd` keep the SVD; sparse input with
+/// `--solver covariance` is a usage error.
+#[test]
+fn tall_dense_input_uses_the_covariance_solver() {
+    let dir = scratch();
+    let tall = dir.path().join("tall.npy");
+    let f = |i: usize, j: usize| {
+        ((i * 31 + j * 17) % 97) as f64 / 97.0 * (j as f64 + 1.0) + (i as f64 * 0.01).sin() + 3.0
+    };
+    write_f8(&tall, 1000, 20, f);
+    let x = Mat::<f64>::from_fn(1000, 20, f);
+    let reference = fit(
+        &DenseOp::new(x.as_ref()),
+        &PcaParams {
+            components: ComponentSpec::Count(5),
+            svd: SvdParams {
+                method: Method::Exact,
+                ..SvdParams::default()
+            },
+            ..PcaParams::default()
+        },
+    )
+    .unwrap();
+    let tall_s = tall.to_str().unwrap();
+    let out = lowrank(dir.path(), ["pca", tall_s, "-k", "5", "--json", "--quiet"]);
+    let doc = out.ok().json();
+    assert_eq!(doc["solver"], "covariance", "{doc}");
+    let ev: Vec<f64> = doc["explained_variance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    for (a, b) in ev.iter().zip(&reference.explained_variance) {
+        assert!((a - b).abs() <= 1e-10 * b, "{a} vs {b}");
+    }
+    for extra in [["--method", "exact"], ["--solver", "svd"]] {
+        let out = lowrank(
+            dir.path(),
+            [
+                "pca", tall_s, "-k", "5", "--json", "--quiet", extra[0], extra[1],
+            ],
+        );
+        assert_eq!(out.ok().json()["solver"], "svd");
+    }
+    lowrank(
+        dir.path(),
+        [
+            "pca",
+            &td("mtx/illc1850.mtx"),
+            "-k",
+            "3",
+            "--solver",
+            "covariance",
+        ],
+    )
+    .code(2)
+    .stderr_has(&["covariance", "dense"]);
+}

@@ -11,9 +11,9 @@
 
 #![allow(clippy::needless_range_loop)] // index loops over parallel arrays read best here
 
-use faer::{Mat, MatRef, Side};
+use faer::{Mat, MatRef, Par, Side};
 use lowrank_core::op::{CsrMatrix, DenseOp, DuplicatePolicy, LinearOperator};
-use lowrank_core::pca::{fit, fit_with, ComponentSpec, PcaError, PcaModel, PcaParams};
+use lowrank_core::pca::{fit, fit_with, ComponentSpec, PcaError, PcaModel, PcaParams, PcaSolver};
 use lowrank_core::svd::{Method, SvdParams};
 use lowrank_core::NoObserver;
 use lowrank_testkit::{planted, spectra};
@@ -431,4 +431,152 @@ fn transform_checks_widths() {
     let wrong = Mat::<f64>::zeros(4, 5);
     assert!(model.inverse_transform(wrong.as_ref()).is_err());
     model.validate().unwrap();
+}
+
+// ---- The covariance solver (tall dense input) ----
+//
+// Tolerances: C = XcᵀXc is formed with rounding about ε·m·‖Xc‖² per entry, so its eigenvectors
+// are off by about ε·m·λ₁/gap (~1e-12 here: m ≤ 6000, λ₁/gap below 100); the Rayleigh–Ritz step
+// takes σ from Xc·V₀, which makes the variances second order in that angle — as accurate as the
+// exact SVD path, so the same 1e-10 (variances, relative) and 1e-9 (axes) as above.
+
+/// A tall planted matrix (`m × 12`) with column means `offset + 3j`.
+fn tall(m: usize, offset: f64, seed: u64) -> Mat<f64> {
+    let (a, _, _) = planted(
+        m,
+        N,
+        &spectra::geometric(N, 10.0 * (m as f64).sqrt(), 3.0),
+        seed,
+    );
+    Mat::<f64>::from_fn(m, N, |i, j| a[(i, j)] + offset + 3.0 * j as f64)
+}
+
+#[test]
+fn auto_uses_the_covariance_for_tall_dense_input_and_matches_the_eigendecomposition() {
+    let x = tall(400, 5.0, 21);
+    let (vals, vecs) = reference(x.as_ref(), false);
+    let f = fit_with(
+        &DenseOp::new(x.as_ref()),
+        &params(ComponentSpec::Count(5), Method::Auto),
+        &mut NoObserver,
+    )
+    .unwrap();
+    assert_eq!(f.solver, PcaSolver::Covariance);
+    check_against_reference(&f.model, &vals, &vecs, 1e-10);
+    for j in 0..N {
+        let mu = x.col(j).iter().sum::<f64>() / 400.0;
+        assert!((f.model.mean[j] - mu).abs() < 1e-12 * mu.abs());
+    }
+    let cert = f.certificate.unwrap();
+    assert!(
+        cert.max_residual < 1e-12,
+        "residual {:e}",
+        cert.max_residual
+    );
+    // Scores are the centred rows projected on the axes.
+    let coords = f.model.transform(x.as_ref()).unwrap();
+    assert!(max_abs_diff(coords.as_ref(), f.scores.as_ref()) < 1e-9 * vals[0].sqrt());
+    // A square-ish or explicitly-methoded input keeps the SVD.
+    let g = fit_with(
+        &DenseOp::new(x.as_ref()),
+        &params(ComponentSpec::Count(5), Method::Exact),
+        &mut NoObserver,
+    )
+    .unwrap();
+    assert_eq!(g.solver, PcaSolver::Svd);
+    let short = data();
+    let h = fit_with(
+        &DenseOp::new(short.as_ref()),
+        &params(ComponentSpec::Count(5), Method::Auto),
+        &mut NoObserver,
+    )
+    .unwrap();
+    assert_eq!(h.solver, PcaSolver::Svd);
+}
+
+#[test]
+fn covariance_solver_scaled_and_by_variance_ratio() {
+    let x = tall(500, 2.0, 22);
+    let mut p = params(ComponentSpec::Count(4), Method::Auto);
+    p.solver = PcaSolver::Covariance;
+    p.scale = true;
+    let (vals, vecs) = reference(x.as_ref(), true);
+    let model = fit(&DenseOp::new(x.as_ref()), &p).unwrap();
+    check_against_reference(&model, &vals, &vecs, 1e-10);
+    // Rank by variance ratio: the same k as the exact SVD path.
+    for f in [0.5, 0.9, 0.99] {
+        let mut pc = params(ComponentSpec::VarianceRatio(f), Method::Auto);
+        pc.solver = PcaSolver::Covariance;
+        let c = fit(&DenseOp::new(x.as_ref()), &pc).unwrap();
+        let e = fit(
+            &DenseOp::new(x.as_ref()),
+            &params(ComponentSpec::VarianceRatio(f), Method::Exact),
+        )
+        .unwrap();
+        assert_eq!(c.n_components(), e.n_components(), "f = {f}");
+    }
+}
+
+/// Means of 1e6 against a spread of about 1: forming `XᵀX − m·μμᵀ` would cancel about 12
+/// digits. The solver shifts by the mean of the first 4096 rows, so with 6000 rows the
+/// correction is tiny and the variances stay accurate to the same 1e-10.
+#[test]
+fn covariance_solver_survives_large_means() {
+    let x = tall(6000, 1e6, 23);
+    let (vals, vecs) = reference(x.as_ref(), false);
+    let mut p = params(ComponentSpec::Count(6), Method::Auto);
+    p.solver = PcaSolver::Covariance;
+    let model = fit(&DenseOp::new(x.as_ref()), &p).unwrap();
+    check_against_reference(&model, &vals, &vecs, 1e-10);
+}
+
+#[test]
+fn covariance_solver_gives_the_same_bits_on_any_thread_count() {
+    let x = tall(9000, 3.0, 24);
+    let run = |par: Par| {
+        let mut p = params(ComponentSpec::Count(6), Method::Auto);
+        p.svd.par = par;
+        let f = fit_with(&DenseOp::new(x.as_ref()), &p, &mut NoObserver).unwrap();
+        assert_eq!(f.solver, PcaSolver::Covariance);
+        f.model
+    };
+    let one = run(Par::Seq);
+    for threads in [2, 3] {
+        let other = run(Par::rayon(threads));
+        let bits = |m: &PcaModel| -> Vec<u64> {
+            let mut b: Vec<u64> = m.explained_variance.iter().map(|v| v.to_bits()).collect();
+            b.extend(m.mean.iter().map(|v| v.to_bits()));
+            for j in 0..m.components.ncols() {
+                b.extend(m.components.col(j).iter().map(|v| v.to_bits()));
+            }
+            b
+        };
+        let mb = |m: &PcaModel| m.mean.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        let eb = |m: &PcaModel| {
+            m.explained_variance
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert!(mb(&one) == mb(&other), "{threads} threads: means differ");
+        assert!(
+            eb(&one) == eb(&other),
+            "{threads} threads: variances differ {:?} {:?}",
+            one.explained_variance,
+            other.explained_variance
+        );
+        assert!(bits(&one) == bits(&other), "{threads} threads differ");
+    }
+}
+
+#[test]
+fn covariance_solver_refuses_sparse_input() {
+    let (csr, _) = sparse_and_dense();
+    let mut p = params(ComponentSpec::Count(3), Method::Auto);
+    p.solver = PcaSolver::Covariance;
+    let e = fit(&csr, &p).unwrap_err();
+    assert!(
+        matches!(e, PcaError::InvalidParameter { name: "solver", .. }),
+        "{e}"
+    );
 }

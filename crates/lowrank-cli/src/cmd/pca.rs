@@ -2,13 +2,15 @@
 //! with a saved model.
 
 use super::{load, Global};
-use crate::args::{InputArgs, MethodArg, PcaAction, PcaApplyArgs, PcaArgs};
+use crate::args::{InputArgs, MethodArg, PcaAction, PcaApplyArgs, PcaArgs, PcaSolverArg};
 use crate::failure::{self, Failure};
 use crate::progress::Bar;
 use crate::report::Tool;
 use faer::{Mat, Par};
 use lowrank_core::op::{DenseOp, LinearOperator};
-use lowrank_core::pca::{fit_with, ComponentSpec, PcaError, PcaFit, PcaModel, PcaParams};
+use lowrank_core::pca::{
+    fit_with, ComponentSpec, PcaError, PcaFit, PcaModel, PcaParams, PcaSolver,
+};
 use lowrank_core::svd::{Method, SvdParams};
 use lowrank_io::{Matrix, OutputDir};
 use serde_json::{json, Value};
@@ -84,6 +86,13 @@ fn fit_cmd(a: PcaArgs, g: &Global) -> Result<(), Failure> {
         components,
         scale: a.scale,
         whiten: a.whiten,
+        solver: match a.solver {
+            // An explicit --method asks for the SVD.
+            PcaSolverArg::Auto if a.method != MethodArg::Auto => PcaSolver::Svd,
+            PcaSolverArg::Auto => PcaSolver::Auto,
+            PcaSolverArg::Covariance => PcaSolver::Covariance,
+            PcaSolverArg::Svd => PcaSolver::Svd,
+        },
         svd: SvdParams {
             method: match a.method {
                 MethodArg::Auto => Method::Auto,
@@ -189,6 +198,7 @@ fn model_json(
         "total_variance": m.total_variance,
         "noise_variance": m.noise_variance,
         "singular_values": m.singular_values,
+        "solver": f.solver.name(),
         "svd": {
             "method": f.info.method.name(),
             "reason": f.info.reason,
@@ -196,6 +206,7 @@ fn model_json(
             "notes": f.info.notes,
             "converged": f.info.converged,
             "matvecs": f.info.matvecs,
+            "phases": f.info.phases.iter().map(|p| json!({"phase": p.phase, "seconds": p.seconds})).collect::<Vec<_>>(),
             "certificate": cert,
         },
         "files": files,
@@ -266,8 +277,10 @@ fn summary(f: &PcaFit, input: &Path, out: Option<&Path>, outputs: &[String]) -> 
     );
     let _ = writeln!(
         s,
-        "method      {} ({})",
+        "solver      {}; method {}, {} ({})",
+        f.solver.name(),
         f.info.method.name(),
+        f.info.variant,
         f.info.reason
     );
     for note in &f.info.notes {

@@ -37,11 +37,15 @@
 //! assert!((back[(4, 1)] - x[(4, 1)]).abs() < 1e-12);
 //! ```
 
+mod covariance;
+
 use crate::certificate::{certify, Certificate};
+use crate::memory::Bytes;
 use crate::op::{Centered, ColumnScaled, LinearOperator, OpError, StorageKind};
-use crate::svd::{compute, RankSpec, SolveInfo, SvdParams, Vectors};
+use crate::svd::{compute, Method, RankSpec, SolveInfo, SvdOutput, SvdParams, Vectors};
 use crate::{NoObserver, Observer, SvdError};
 use faer::{Mat, MatMut, MatRef, Par};
+use std::time::Instant;
 
 /// Cumulative explained variance ratio [`ComponentSpec::Auto`] aims for.
 pub const AUTO_VARIANCE_RATIO: f64 = 0.95;
@@ -59,6 +63,40 @@ pub enum ComponentSpec {
     Auto,
 }
 
+/// Features up to which [`PcaSolver::Auto`] uses the covariance (scikit-learn's threshold):
+/// forming and eigendecomposing an `n × n` matrix costs `O(m·n² + n³)`, cheaper than an SVD of
+/// the data only while `n` is small.
+pub const COVARIANCE_MAX_FEATURES: usize = 1000;
+/// Samples per feature from which [`PcaSolver::Auto`] uses the covariance (scikit-learn's rule).
+pub const COVARIANCE_MIN_ASPECT: usize = 10;
+
+/// How the principal axes are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PcaSolver {
+    /// [`PcaSolver::Covariance`] for dense input with `n_features ≤ 1000` and
+    /// `n_samples ≥ 10·n_features` when the SVD method is `auto` (scikit-learn's
+    /// `covariance_eigh` rule), otherwise [`PcaSolver::Svd`].
+    #[default]
+    Auto,
+    /// Eigendecomposition of the covariance `A_cᵀA_c` (formed in one pass over `A`), then one
+    /// Rayleigh–Ritz step on `A_c` so the singular values come from `A`, not from their
+    /// squares. Dense input only; costs about half a GEMM of `A` with itself.
+    Covariance,
+    /// The SVD of the implicitly centred operator, by `svd.method`.
+    Svd,
+}
+
+impl PcaSolver {
+    /// Lower-case name used in reports and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            PcaSolver::Auto => "auto",
+            PcaSolver::Covariance => "covariance",
+            PcaSolver::Svd => "svd",
+        }
+    }
+}
+
 /// Everything that controls a PCA fit.
 #[derive(Debug, Clone)]
 pub struct PcaParams {
@@ -68,6 +106,8 @@ pub struct PcaParams {
     pub scale: bool,
     /// Whiten the coordinates (unit variance per component).
     pub whiten: bool,
+    /// Covariance eigendecomposition or SVD.
+    pub solver: PcaSolver,
     /// The SVD behind it (method, tolerance, seed, parallelism, memory limit). Its `rank` and
     /// `vectors` fields are set by [`fit`].
     pub svd: SvdParams,
@@ -79,6 +119,7 @@ impl Default for PcaParams {
             components: ComponentSpec::Auto,
             scale: false,
             whiten: false,
+            solver: PcaSolver::Auto,
             svd: SvdParams::default(),
         }
     }
@@ -198,6 +239,8 @@ pub struct PcaFit {
     /// Coordinates of the training rows (`n_samples × k`), whitened when the model whitens;
     /// equal to `model.transform(training rows)` up to rounding.
     pub scores: Mat<f64>,
+    /// The solver that ran ([`PcaSolver::Covariance`] or [`PcaSolver::Svd`]).
+    pub solver: PcaSolver,
 }
 
 /// Fits a PCA to the rows of `op` (samples × features). See [`fit_with`].
@@ -264,9 +307,53 @@ pub fn fit_with(
         },
     };
     let par = params.svd.par;
+    let dense = op.as_dense();
+    let solver = match params.solver {
+        PcaSolver::Covariance if dense.is_none() => {
+            return Err(PcaError::InvalidParameter {
+                name: "solver",
+                value: "covariance".into(),
+                expected: "dense input for the covariance solver (use the svd solver for sparse \
+                           input, which is centred implicitly)",
+            })
+        }
+        PcaSolver::Auto
+            if dense.is_some()
+                && params.svd.method == Method::Auto
+                && n <= COVARIANCE_MAX_FEATURES
+                && m >= COVARIANCE_MIN_ASPECT * n =>
+        {
+            PcaSolver::Covariance
+        }
+        PcaSolver::Auto => PcaSolver::Svd,
+        s => s,
+    };
 
-    // Column statistics: means and centred sums of squares.
-    let (mean, centered_ss) = column_stats(op, par)?;
+    // Column statistics: means and centred sums of squares (from the covariance's diagonal
+    // when it is formed).
+    let started = Instant::now();
+    let (mean, centered_ss, mut covariance) = match (solver, dense) {
+        (PcaSolver::Covariance, Some(a)) => {
+            let needed = covariance_memory(m, n, rank.max_rank().min(min_dim));
+            if let Some(limit) = params.svd.memory_limit {
+                if needed > limit {
+                    return Err(SvdError::WouldExceedMemory {
+                        needed: Bytes(needed),
+                        limit: Bytes(limit),
+                    }
+                    .into());
+                }
+            }
+            let g = covariance::gram_centred(a, par, observer)?;
+            let ss = (0..n).map(|j| g.c[(j, j)].max(0.0)).collect();
+            (g.mean, ss, Some(g.c))
+        }
+        _ => {
+            let (mean, ss) = column_stats(op, par)?;
+            (mean, ss, None)
+        }
+    };
+    let stats_seconds = started.elapsed().as_secs_f64();
     let denom = (m - 1) as f64;
     let scale = if params.scale {
         let mut std = Vec::with_capacity(n);
@@ -311,7 +398,48 @@ pub fn fit_with(
         vectors: Vectors::Both,
         ..params.svd.clone()
     };
-    let mut out = compute(&wrapped, &svd_params, observer)?;
+    let mut out = match covariance.as_mut() {
+        Some(c) => {
+            if let Some(sd) = &scale {
+                for j in 0..n {
+                    for i in 0..n {
+                        c[(i, j)] /= sd[i] * sd[j];
+                    }
+                }
+            }
+            let mut notes = Vec::new();
+            let mut phases = vec![crate::svd::PhaseTime {
+                phase: "covariance".into(),
+                seconds: stats_seconds,
+            }];
+            let svd = covariance::solve(&wrapped, c, energy, rank, par, &mut notes, &mut phases)?;
+            let k = svd.s.len();
+            SvdOutput {
+                svd,
+                info: SolveInfo {
+                    method: Method::Exact,
+                    reason: format!(
+                        "dense input with n_samples ≥ {COVARIANCE_MIN_ASPECT}·n_features and \
+                         n_features ≤ {COVARIANCE_MAX_FEATURES}: the covariance is cheaper \
+                         than any SVD of the data (scikit-learn's covariance_eigh rule)"
+                    ),
+                    variant: "covariance eigendecomposition, then Rayleigh–Ritz on the centred \
+                              data"
+                        .into(),
+                    notes,
+                    phases,
+                    matvecs: k as u64,
+                    iterations: 0,
+                    subspace_dim: k,
+                    converged: true,
+                    ranks_tried: vec![k],
+                    estimated_memory_bytes: covariance_memory(m, n, k),
+                },
+            }
+        }
+        None => compute(&wrapped, &svd_params, observer)?,
+    };
+    drop(covariance);
     // Sign convention on the axes: largest-|.| entry of each vᵢ positive, uᵢ flipped with it.
     if let (Some(u), Some(v)) = (out.svd.u.as_mut(), out.svd.v.as_mut()) {
         for i in 0..v.ncols() {
@@ -386,7 +514,14 @@ pub fn fit_with(
         info: out.info,
         certificate,
         scores,
+        solver,
     })
+}
+
+/// Bytes the covariance solver allocates besides the input: `C` and its eigenvectors (`2n²`),
+/// a centred block of rows, and `Y`, `Q`, `U` (`3mk`).
+fn covariance_memory(m: usize, n: usize, k: usize) -> u64 {
+    8 * (2 * n * n + 4096 * n + 3 * m * k) as u64
 }
 
 impl PcaModel {

@@ -21,7 +21,7 @@
 mod exact;
 mod gram_lanczos;
 mod lanczos;
-mod linalg;
+pub(crate) mod linalg;
 mod randomized;
 mod rank;
 mod sign;
