@@ -65,6 +65,14 @@ Examples (from the repository root):
         subcommand_negates_reqs = true
     )]
     Pca(PcaArgs),
+    /// Denoising and compression of a matrix or an image by a truncated SVD.
+    Denoise(crate::cmd::denoise::DenoiseArgs),
+    /// Latent semantic analysis of a text corpus: tf-idf, topics, similarity queries.
+    Lsa(crate::cmd::lsa::LsaArgs),
+    /// Anomaly scores: residuals of rows against a low-rank fit of normal data.
+    Anomaly(crate::cmd::anomaly::AnomalyArgs),
+    /// Ridge (Tikhonov) least squares from one SVD: the whole regularization path.
+    Ridge(crate::cmd::ridge::RidgeArgs),
 }
 
 /// How the input file is read.

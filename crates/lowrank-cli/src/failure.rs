@@ -89,9 +89,9 @@ impl From<SvdError> for Failure {
 /// NaN/Inf in the input, with the hint that NaNs usually mean missing values.
 pub(crate) fn non_finite(path: &std::path::Path, e: NonFiniteError) -> Failure {
     let hint = if e.first_value.is_nan() {
-        "\nIf NaN (or empty cells) mark missing values, this is a matrix-completion problem, not \
-         an SVD: fit a regularized matrix factorization to the observed entries only, or impute \
-         the missing values first."
+        "\nIf NaN (or empty cells) mark missing values, impute them first, or — for ratings with \
+         missing entries — fit a regularized factorization to the observed entries only \
+         (`lowrank mf fit`)."
     } else {
         "\nInfinite values cannot be decomposed; check the data for overflow or division by zero."
     };

@@ -61,5 +61,9 @@ fn run(cli: args::Cli) -> Result<(), Failure> {
         args::Command::Svd(a) => cmd::svd::run(a, &global),
         args::Command::Mf(c) => cmd::mf::run(c, &global),
         args::Command::Pca(a) => cmd::pca::run(a, &global),
+        args::Command::Denoise(a) => cmd::denoise::run(a, &global),
+        args::Command::Lsa(a) => cmd::lsa::run(a, &global),
+        args::Command::Anomaly(a) => cmd::anomaly::run(a, &global),
+        args::Command::Ridge(a) => cmd::ridge::run(a, &global),
     }
 }

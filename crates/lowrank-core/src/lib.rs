@@ -18,12 +18,15 @@
 //! assert!((out.svd.s[0] - expected).abs() < 1e-12 * expected);
 //! ```
 
+pub mod anomaly;
 pub mod certificate;
+pub mod denoise;
 pub mod error;
 pub mod memory;
 pub mod observe;
 pub mod op;
 pub mod pca;
+pub mod ridge;
 pub mod svd;
 
 pub use error::SvdError;

@@ -11,9 +11,11 @@
 //! [`read_ratings`] reads `user,item,rating[,timestamp]` files for the recommender, with
 //! string ids numbered by [`IdMap`].
 
+pub mod corpus;
 mod delimited;
 mod dense;
 mod error;
+pub mod image;
 mod mtx;
 mod npy;
 mod ratings;

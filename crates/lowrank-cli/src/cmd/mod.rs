@@ -1,8 +1,12 @@
 //! One module per subcommand, plus the input handling they share.
 
+pub(crate) mod anomaly;
+pub(crate) mod denoise;
 pub(crate) mod info;
+pub(crate) mod lsa;
 pub(crate) mod mf;
 pub(crate) mod pca;
+pub(crate) mod ridge;
 pub(crate) mod svd;
 
 use crate::args::{InputArgs, InputFormat};
