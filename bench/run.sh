@@ -4,6 +4,7 @@
 #
 #   bash bench/run.sh                 # W1,W2,W3, 3 rounds each
 #   ONLY=W3 REPEAT=5 bash bench/run.sh
+#   ONLY=W5,W6 bash bench/run.sh      # PCA and LSA (issue 4)
 #
 # Installs the pinned peer tools into .bench/venv (PyPI wheels), writes the workload files into
 # .bench/data (about 1.35 GB, git-ignored; generated once), builds lowrank in release mode, then
@@ -38,6 +39,18 @@ echo "|---|---|---|---|---|---|---|---|---|---|"
 case ",$ONLY," in *,W1,*) e2e "W1 2000² exact" "$DATA/w1_square_2000.npy" --method exact --rank 2000 ;; esac
 case ",$ONLY," in *,W2,*) e2e "W2 top-50" "$DATA/w2_lowrank_20000x2000.npy" --rank 50 ;; esac
 case ",$ONLY," in *,W3,*) e2e "W3 top-20" "$DATA/w3_sparse_200000x50000.mtx" --rank 20 ;; esac
+case ",$ONLY," in *,W5,*)
+  echo
+  echo "W5 end to end: \`lowrank pca w5_pca_100000x1000.npy --components 50\`"
+  ./target/release/lowrank pca "$DATA/w5_pca_100000x1000.npy" --components 50 --json --quiet |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); t=d["timings"]; print(f"read {t[\"read_seconds\"]:.3f} s, fit {t[\"fit_seconds\"]:.3f} s (solver {d[\"solver\"]})")' ;;
+esac
+case ",$ONLY," in *,W6,*)
+  echo
+  echo "W6 end to end: \`lowrank lsa fortunes --topics 100 --tol 1e-10\` (reading the 14,397 files included)"
+  ./target/release/lowrank lsa "$DATA/fortunes" --topics 100 --tol 1e-10 --json --quiet |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps(d.get("timings", d.get("timing"))))' ;;
+esac
 echo
 echo "## peers"
 "$VENV/bin/python" "$KIT/peers.py" "$DATA" --only "$ONLY" --repeat "$REPEAT"
