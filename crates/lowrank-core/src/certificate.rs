@@ -64,6 +64,39 @@ pub fn certify(
     svd: &Svd,
     par: Par,
 ) -> Result<Option<Certificate>, SvdError> {
+    certify_impl(op, svd, None, par)
+}
+
+/// As [`certify`], with `A·V` already formed by the caller (the covariance PCA has it from its
+/// Rayleigh–Ritz step, as `(A·V₀)·W`): only the product with `Aᵀ` is computed here, so the
+/// figures are still measured against `A`.
+///
+/// # Errors
+/// As [`certify`]; `av` must be `m × k`.
+pub fn certify_with_av(
+    op: &dyn LinearOperator,
+    svd: &Svd,
+    av: MatRef<'_, f64>,
+    par: Par,
+) -> Result<Option<Certificate>, SvdError> {
+    if av.nrows() != op.nrows() || av.ncols() != svd.s.len() {
+        return Err(SvdError::Operator(crate::op::OpError::ShapeMismatch {
+            what: "A·V given to the certificate",
+            expected_rows: op.nrows(),
+            expected_cols: svd.s.len(),
+            rows: av.nrows(),
+            cols: av.ncols(),
+        }));
+    }
+    certify_impl(op, svd, Some(av), par)
+}
+
+fn certify_impl(
+    op: &dyn LinearOperator,
+    svd: &Svd,
+    given_av: Option<MatRef<'_, f64>>,
+    par: Par,
+) -> Result<Option<Certificate>, SvdError> {
     let (Some(u), Some(v)) = (&svd.u, &svd.v) else {
         return Ok(None);
     };
@@ -87,8 +120,14 @@ pub fn certify(
     let mut c0 = 0;
     while c0 < k {
         let pb = panel.min(k - c0);
-        let mut av = Mat::<f64>::zeros(m, pb);
-        op.apply(av.as_mut(), v.as_ref().subcols(c0, pb), par)?;
+        let av = match given_av {
+            Some(g) => g.subcols(c0, pb).to_owned(),
+            None => {
+                let mut av = Mat::<f64>::zeros(m, pb);
+                op.apply(av.as_mut(), v.as_ref().subcols(c0, pb), par)?;
+                av
+            }
+        };
         for c in 0..pb {
             let i = c0 + c;
             let s = svd.s[i];

@@ -144,7 +144,8 @@ fn accumulate(c: MatMut<'_, f64>, b: MatRef<'_, f64>, par: Par) {
 }
 
 /// Top triplets of `op` (the centred, maybe scaled matrix whose covariance is `c`): eigenvectors
-/// of `c`, then Rayleigh–Ritz on `op`. `energy` is `‖op‖_F²` (for rank by variance).
+/// of `c`, then Rayleigh–Ritz on `op`. `energy` is `‖op‖_F²` (for rank by variance). Also
+/// returns `op·V`, formed from the Rayleigh–Ritz product, for the certificate.
 pub(super) fn solve(
     op: &dyn LinearOperator,
     c: &Mat<f64>,
@@ -153,7 +154,7 @@ pub(super) fn solve(
     par: Par,
     notes: &mut Vec<String>,
     phases: &mut Vec<PhaseTime>,
-) -> Result<Svd, SvdError> {
+) -> Result<(Svd, Mat<f64>), SvdError> {
     let (m, n) = (op.nrows(), op.ncols());
     let t = Instant::now();
     // Sequential, so the bits do not depend on the thread count (n ≤ a few thousand here).
@@ -184,8 +185,10 @@ pub(super) fn solve(
     op.apply(y.as_mut(), v0, par)?;
     let q = linalg::orthonormalize(y.as_ref(), par);
     let r = linalg::product(q.as_ref().transpose(), y.as_ref(), par);
-    drop(y);
     let (s, ur, w) = linalg::small_svd(r.as_ref())?;
+    // A·V = (A·V₀)·W: the certificate's product with A, for free.
+    let av = linalg::product(y.as_ref(), w.as_ref(), par);
+    drop(y);
     if s.iter().any(|x| !x.is_finite()) {
         return Err(SvdError::NonFinite {
             phase: "the Rayleigh–Ritz singular values",
@@ -197,11 +200,14 @@ pub(super) fn solve(
         phase: "rayleigh-ritz".into(),
         seconds: t.elapsed().as_secs_f64(),
     });
-    Ok(Svd {
-        s,
-        u: Some(u),
-        v: Some(v),
-    })
+    Ok((
+        Svd {
+            s,
+            u: Some(u),
+            v: Some(v),
+        },
+        av,
+    ))
 }
 
 #[cfg(test)]

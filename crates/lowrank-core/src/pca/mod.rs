@@ -39,7 +39,7 @@
 
 mod covariance;
 
-use crate::certificate::{certify, Certificate};
+use crate::certificate::{certify, certify_with_av, Certificate};
 use crate::memory::Bytes;
 use crate::op::{Centered, ColumnScaled, LinearOperator, OpError, StorageKind};
 use crate::svd::{compute, Method, RankSpec, SolveInfo, SvdOutput, SvdParams, Vectors};
@@ -398,6 +398,7 @@ pub fn fit_with(
         vectors: Vectors::Both,
         ..params.svd.clone()
     };
+    let mut given_av: Option<Mat<f64>> = None;
     let mut out = match covariance.as_mut() {
         Some(c) => {
             if let Some(sd) = &scale {
@@ -412,7 +413,9 @@ pub fn fit_with(
                 phase: "covariance".into(),
                 seconds: stats_seconds,
             }];
-            let svd = covariance::solve(&wrapped, c, energy, rank, par, &mut notes, &mut phases)?;
+            let (svd, av) =
+                covariance::solve(&wrapped, c, energy, rank, par, &mut notes, &mut phases)?;
+            given_av = Some(av);
             let k = svd.s.len();
             SvdOutput {
                 svd,
@@ -455,10 +458,17 @@ pub fn fit_with(
             if v[(best, i)] < 0.0 {
                 v.col_mut(i).iter_mut().for_each(|x| *x = -*x);
                 u.col_mut(i).iter_mut().for_each(|x| *x = -*x);
+                if let Some(av) = given_av.as_mut() {
+                    av.col_mut(i).iter_mut().for_each(|x| *x = -*x);
+                }
             }
         }
     }
-    let certificate = certify(&wrapped, &out.svd, par)?;
+    let certificate = match &given_av {
+        Some(av) => certify_with_av(&wrapped, &out.svd, av.as_ref(), par)?,
+        None => certify(&wrapped, &out.svd, par)?,
+    };
+    drop(given_av);
 
     let s = out.svd.s.clone();
     let k = s.len();
