@@ -12,6 +12,7 @@ Exit codes:
   4  refused: the job would exceed --max-memory, or the output exists (use --force)
   5  numerical failure: an iterative method did not converge
   6  output error: the results could not be written
+  7  drift above a threshold (`lowrank drift --max-angle ...`)
   1  internal error (please report it)";
 
 /// Low-rank matrix factorization: SVD of real matrices from real files, with a quality
@@ -73,6 +74,10 @@ Examples (from the repository root):
     Anomaly(crate::cmd::anomaly::AnomalyArgs),
     /// Ridge (Tikhonov) least squares from one SVD: the whole regularization path.
     Ridge(crate::cmd::ridge::RidgeArgs),
+    /// Versioned store of results: put, list, show, promote, rollback, gc, verify.
+    Store(crate::cmd::store::StoreArgs),
+    /// Drift between two decompositions: principal angles, matched components, spectra.
+    Drift(crate::cmd::drift::DriftArgs),
 }
 
 /// How the input file is read.

@@ -16,6 +16,8 @@ pub(crate) const INPUT: u8 = 3;
 pub(crate) const REFUSED: u8 = 4;
 pub(crate) const NUMERICAL: u8 = 5;
 pub(crate) const OUTPUT: u8 = 6;
+/// `lowrank drift`: the change between two decompositions exceeds a threshold.
+pub(crate) const DRIFT: u8 = 7;
 pub(crate) const INTERNAL: u8 = 1;
 
 impl Failure {

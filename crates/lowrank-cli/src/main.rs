@@ -65,5 +65,7 @@ fn run(cli: args::Cli) -> Result<(), Failure> {
         args::Command::Lsa(a) => cmd::lsa::run(a, &global),
         args::Command::Anomaly(a) => cmd::anomaly::run(a, &global),
         args::Command::Ridge(a) => cmd::ridge::run(a, &global),
+        args::Command::Store(a) => cmd::store::run(a, &global),
+        args::Command::Drift(a) => cmd::drift::run(a, &global),
     }
 }

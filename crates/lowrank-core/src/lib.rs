@@ -21,6 +21,7 @@
 pub mod anomaly;
 pub mod certificate;
 pub mod denoise;
+pub mod drift;
 pub mod error;
 pub mod memory;
 pub mod observe;

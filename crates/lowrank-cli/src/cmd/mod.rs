@@ -2,11 +2,13 @@
 
 pub(crate) mod anomaly;
 pub(crate) mod denoise;
+pub(crate) mod drift;
 pub(crate) mod info;
 pub(crate) mod lsa;
 pub(crate) mod mf;
 pub(crate) mod pca;
 pub(crate) mod ridge;
+pub(crate) mod store;
 pub(crate) mod svd;
 
 use crate::args::{InputArgs, InputFormat};
