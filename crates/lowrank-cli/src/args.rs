@@ -78,6 +78,8 @@ Examples (from the repository root):
     Store(crate::cmd::store::StoreArgs),
     /// Drift between two decompositions: principal angles, matched components, spectra.
     Drift(crate::cmd::drift::DriftArgs),
+    /// HTTP service: projections, reconstructions, anomaly scores, recommendations, metrics.
+    Serve(crate::cmd::serve::ServeArgs),
 }
 
 /// How the input file is read.

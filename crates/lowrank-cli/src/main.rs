@@ -67,5 +67,6 @@ fn run(cli: args::Cli) -> Result<(), Failure> {
         args::Command::Ridge(a) => cmd::ridge::run(a, &global),
         args::Command::Store(a) => cmd::store::run(a, &global),
         args::Command::Drift(a) => cmd::drift::run(a, &global),
+        args::Command::Serve(a) => cmd::serve::run(a, &global),
     }
 }

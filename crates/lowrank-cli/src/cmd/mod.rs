@@ -8,6 +8,7 @@ pub(crate) mod lsa;
 pub(crate) mod mf;
 pub(crate) mod pca;
 pub(crate) mod ridge;
+pub(crate) mod serve;
 pub(crate) mod store;
 pub(crate) mod svd;
 
