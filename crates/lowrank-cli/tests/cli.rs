@@ -38,7 +38,7 @@ fn dense_matrix() -> Npy {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn csv_nan_and_empty_cells_exit_3_with_count_position_and_completion_hint() {
+fn csv_nan_and_empty_cells_exit_3_with_count_position_and_missing_values_hint() {
     let dir = scratch();
     // One NaN (row 2, column 3) and one empty cell (row 3, column 2): 2 missing values.
     fs::write(
@@ -53,7 +53,13 @@ fn csv_nan_and_empty_cells_exit_3_with_count_position_and_completion_hint() {
     out.code(3)
         .stderr_has(&["missing.csv", "row 2, column 3"])
         .stderr_has_numbers(&[2])
-        .stderr_has_ci(&["NaN", "non-finite", "completion"]);
+        .stderr_has_ci(&[
+            "NaN",
+            "non-finite",
+            "missing values",
+            "impute",
+            "lowrank mf fit",
+        ]);
     assert_entries(dir.path(), &["missing.csv"]);
 
     // `info` refuses the same file the same way.
@@ -63,7 +69,7 @@ fn csv_nan_and_empty_cells_exit_3_with_count_position_and_completion_hint() {
 }
 
 #[test]
-fn csv_inf_exit_3_names_position_without_completion_hint() {
+fn csv_inf_exit_3_names_position_without_missing_values_hint() {
     let dir = scratch();
     fs::write(dir.path().join("inf.csv"), "1,2,3\n4,5,inf\n7,8,9\n").unwrap();
     let out = lowrank(
@@ -74,7 +80,7 @@ fn csv_inf_exit_3_names_position_without_completion_hint() {
         .stderr_has(&["inf.csv", "row 2, column 3"])
         .stderr_has_ci(&["inf", "1 non-finite entry"]);
     assert!(
-        !out.stderr.to_lowercase().contains("completion"),
+        !out.stderr.to_lowercase().contains("impute"),
         "the missing-values hint is for NaN, not Inf:\n{}",
         out.stderr
     );

@@ -28,7 +28,7 @@ use super::linalg::{
     fresh_direction, gaussian, norm2, orthogonalize_against, product, rng, small_svd,
 };
 use super::{PhaseClock, Solved, Svd, SvdParams, Vectors};
-use crate::op::LinearOperator;
+use crate::op::{LinearOperator, Transposed};
 use crate::{Observer, Progress, SvdError};
 use faer::prelude::ReborrowMut;
 use faer::{Mat, MatMut, MatRef};
@@ -46,9 +46,29 @@ pub(crate) fn solve(
     observer: &mut dyn Observer,
 ) -> Result<Solved, SvdError> {
     let (m, n) = (op.nrows(), op.ncols());
-    if op.has_fused_gram() && n <= m {
-        if let Some(solved) = super::gram_lanczos::solve(op, k, params, observer)? {
-            return Ok(solved);
+    if op.has_fused_gram() {
+        if n <= m {
+            if let Some(solved) = super::gram_lanczos::solve(op, k, params, observer)? {
+                return Ok(solved);
+            }
+        } else {
+            // Wider than tall: Lanczos on `AAᵀ` through the transpose (its `AᵀA`), which keeps
+            // the basis in the shorter dimension and reorthogonalizes one side instead of two.
+            // Its products are an `Aᵀ·x` then an `A·y` (one pass each over the sparse rows):
+            // about the cost of the fused pass on such storage (W6: 0.78 ms against 0.67 ms),
+            // and what Golub–Kahan pays per step anyway. The triplets of `Aᵀ` are those of `A`
+            // with `U` and `V` exchanged.
+            let transposed = Transposed::new(op);
+            if let Some(mut solved) = super::gram_lanczos::solve(&transposed, k, params, observer)?
+            {
+                std::mem::swap(&mut solved.svd.u, &mut solved.svd.v);
+                // Honest about the products: two passes (Aᵀ·x, then A·y), not the fused one.
+                solved.variant = solved.variant.replace(
+                    "on AᵀA with fused one-pass products",
+                    "on AAᵀ (A wider than tall, through the transpose) with products A·(Aᵀx)",
+                );
+                return Ok(solved);
+            }
         }
     }
     run(op, k, params, observer)

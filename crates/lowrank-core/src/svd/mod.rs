@@ -9,7 +9,12 @@
 //!    matrix fits in memory → **exact**;
 //! 2. sparse storage (or any non-dense operator) → **lanczos** (each product is cheap and
 //!    memory-bound, so a Krylov method that needs few vectors and converges to a residual
-//!    tolerance wins);
+//!    tolerance wins). Sparse row storage runs symmetric Lanczos on the normal operator of the
+//!    *taller* orientation: on `AᵀA` when `m ≥ n`, and on `AAᵀ` through the transpose when the
+//!    matrix is wider than tall (`U` and `V` exchanged afterwards, before the sign convention),
+//!    so the basis lives in the shorter dimension and only one side is reorthogonalized; when
+//!    the requested triplets are too small for the squared operator to certify, Golub–Kahan
+//!    bidiagonalization of `A` itself runs instead. `SolveInfo::variant` says which ran;
 //! 3. dense storage → **randomized** with power iterations stopped by the spectrum estimate
 //!    (each GEMM pass is efficient, so a block method wins).
 //!
@@ -458,6 +463,10 @@ fn resolve_method(
                 }
             }
             match op.storage_kind() {
+                StorageKind::Sparse if op.has_fused_gram() && n > m => (
+                    Method::Lanczos,
+                    format!("sparse input, wider than tall ({m}×{n}): Lanczos on AAᵀ through the transpose (basis in the shorter dimension, one side reorthogonalized) needs few cheap sparse products and converges every triplet to the tolerance"),
+                ),
                 StorageKind::Sparse => (
                     Method::Lanczos,
                     "sparse input: Lanczos bidiagonalization needs few cheap sparse products and converges every triplet to the tolerance".into(),
