@@ -43,7 +43,7 @@ case ",$ONLY," in *,W5,*)
   echo
   echo "W5 end to end: \`lowrank pca w5_pca_100000x1000.npy --components 50\`"
   ./target/release/lowrank pca "$DATA/w5_pca_100000x1000.npy" --components 50 --json --quiet |
-    python3 -c 'import json,sys; d=json.load(sys.stdin); t=d["timings"]; print(f"read {t[\"read_seconds\"]:.3f} s, fit {t[\"fit_seconds\"]:.3f} s (solver {d[\"solver\"]})")' ;;
+    python3 -c 'import json,sys; d=json.load(sys.stdin); t=d["timings"]; print("read %.3f s, fit %.3f s (solver %s)" % (t["read_seconds"], t["fit_seconds"], d["solver"]))' ;;
 esac
 case ",$ONLY," in *,W6,*)
   echo

@@ -563,14 +563,14 @@ fn w5(dir: &Path, repeat: usize, par: Par) -> Result<Vec<Row>> {
 }
 
 /// Largest principal angle (degrees) between the row spaces of two matrices with orthonormal
-/// rows: `acos` of the smallest singular value of `A·Bᵀ`.
+/// rows, from its sine: the largest singular value of `A − (A·Bᵀ)·B` (as
+/// `scipy.linalg.subspace_angles` does for small angles; `acos` of the cosines cannot resolve
+/// angles below about 1e-8 rad).
 fn largest_principal_angle_deg(a: faer::MatRef<'_, f64>, b: faer::MatRef<'_, f64>) -> f64 {
-    let c = a * b.transpose();
-    let s = c.singular_values().expect("small SVD");
-    let smallest = s.iter().copied().fold(f64::INFINITY, f64::min).min(1.0);
-    // acos loses accuracy near 1: use asin of the sine from the orthogonal complement.
-    let sine = (1.0 - smallest * smallest).max(0.0).sqrt();
-    sine.asin().to_degrees()
+    let residual = a - (a * b.transpose()) * b;
+    let s = residual.singular_values().expect("small SVD");
+    let largest = s.iter().copied().fold(0.0f64, f64::max).min(1.0);
+    largest.asin().to_degrees()
 }
 
 // ------------------------------------------------------------------------------------------
