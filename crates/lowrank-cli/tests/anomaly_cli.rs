@@ -67,7 +67,16 @@ fn planted_anomalies_are_found_with_few_false_alarms() {
     let s = dir.path().join("s");
     assert_entries(
         &s,
-        &["scores.csv", "flagged.csv", "anomaly.json", "scores.svg"],
+        &[
+            "scores.csv",
+            "flagged.csv",
+            "anomaly.json",
+            "scores.svg",
+            "components.npy",
+            "mean.npy",
+            "singular_values.npy",
+            "scale.npy",
+        ],
     );
     let j = read_json(&s.join("anomaly.json"));
     assert_eq!(j["schema"], "lowrank.anomaly/1");
@@ -195,6 +204,25 @@ fn scores_equal_independent_projection_residuals() {
             "row {i}: {score} vs {expect}"
         );
     }
+    // The model parts written beside the scores are this fit: the same mean and scale as
+    // computed here (1e-12 relative: the same sums in another order), and 4 axes spanning the
+    // reference eigenvectors. ‖C·V_k‖_F² = Σ cos²θᵢ = 4 exactly for equal subspaces; the
+    // eigenvalue gap above keeps the angles below ~1e-12, so 1e-9 is ample.
+    let out = dir.path().join("s");
+    let mean_file = read_npy(&out.join("mean.npy")).data;
+    let sd_file = read_npy(&out.join("scale.npy")).data;
+    for j in 0..n {
+        assert!(
+            (mean_file[j] - mean[j]).abs() <= 1e-12 * (mean[j].abs() + sd[j]),
+            "mean {j}"
+        );
+        assert!((sd_file[j] - sd[j]).abs() <= 1e-12 * sd[j], "scale {j}");
+    }
+    let c = read_npy(&out.join("components.npy"));
+    assert_eq!((c.nrows(), c.ncols()), (4, n));
+    let cm = Mat::<f64>::from_fn(4, n, |i, j| c.at(i, j));
+    let overlap = (&cm * &vk).norm_l2().powi(2);
+    assert!((overlap - 4.0).abs() <= 1e-9, "‖C·V_k‖² = {overlap}");
 }
 
 /// Calibration: about `1 − q` of fresh normal rows are flagged. The fresh rows are the second

@@ -877,9 +877,6 @@ impl Server {
 fn usage_and_input_errors_have_their_exit_codes() {
     let dir = scratch();
     let d = dir.path();
-    lowrank(d, ["serve", "--store", "st", "--model", "m"])
-        .code(2)
-        .stderr_has(&["--store is not available yet"]);
     lowrank(d, ["serve", "--model", "m"])
         .code(2)
         .stderr_has(&["--dir"]);
@@ -942,23 +939,478 @@ fn serve_help_examples_run_as_written() {
         .filter(|l| l.starts_with("  lowrank "))
         .map(str::to_string)
         .collect();
-    assert_eq!(examples.len(), 2, "{examples:?}");
+    assert_eq!(examples.len(), 5, "{examples:?}");
     std::os::unix::fs::symlink(testdata_root(), d.join("testdata")).unwrap();
-    let fit: Vec<&str> = examples[0].split_whitespace().skip(1).collect();
-    lowrank(d, &fit).ok();
-    // The serve example runs until stopped: start it as written, query it, stop it.
-    let words: Vec<&str> = examples[1].split_whitespace().skip(2).collect();
-    let addr_at = words.iter().position(|w| *w == "--addr").unwrap();
-    assert_eq!(words[addr_at + 1], "127.0.0.1:0");
-    let args: Vec<&str> = words
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != addr_at && *i != addr_at + 1)
-        .map(|(_, w)| *w)
+    let mut servers = 0;
+    for ex in &examples {
+        let words: Vec<&str> = ex.split_whitespace().skip(1).collect();
+        if words[0] != "serve" {
+            lowrank(d, &words).ok();
+            continue;
+        }
+        // A serve example runs until stopped: start it as written, query it, stop it.
+        let words = &words[1..];
+        let addr_at = words.iter().position(|w| *w == "--addr").unwrap();
+        assert_eq!(words[addr_at + 1], "127.0.0.1:0");
+        let args: Vec<&str> = words
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != addr_at && *i != addr_at + 1)
+            .map(|(_, w)| *w)
+            .collect();
+        let srv = Server::start(d, &args, &[]);
+        let (s, v) = srv.get("/v1/models/demo");
+        assert_eq!((s, v["kind"].as_str()), (200, Some("pca")), "{ex}: {v}");
+        let (c, stderr) = srv.terminate();
+        assert_eq!(c, Some(0), "{ex}: {stderr}");
+        servers += 1;
+    }
+    assert_eq!(servers, 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store mode (issue 5): promote / rollback under load, corrupted blobs, anomaly models.
+// ---------------------------------------------------------------------------------------------
+
+fn store_ok(d: &Path, args: &[&str]) {
+    let mut all = vec!["store", "--store", "st"];
+    all.extend_from_slice(args);
+    lowrank(d, &all).ok();
+}
+
+/// The live version `/v1/models/{name}` reports.
+fn live_version(srv: &Server, name: &str) -> String {
+    let (_, v) = srv.get(&format!("/v1/models/{name}"));
+    v["version"].as_str().unwrap_or("").to_string()
+}
+
+fn wait_for_version(srv: &Server, name: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while live_version(srv, name) != want {
+        assert!(
+            Instant::now() < deadline,
+            "the poller did not switch to version {want}; stderr:\n{}",
+            srv.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// The blob file that holds `file` of a run directory.
+fn blob_of(d: &Path, run: &str, file: &str) -> PathBuf {
+    let sha = lowrank_io::sha256_file(&d.join(run).join(file)).unwrap();
+    d.join("st/blobs/sha256").join(&sha[..2]).join(&sha[2..])
+}
+
+fn flip_a_byte(path: &Path) {
+    let mut b = std::fs::read(path).unwrap();
+    let last = b.len() - 1;
+    b[last] ^= 0x01;
+    std::fs::write(path, b).unwrap();
+}
+
+/// A metric's value from the Prometheus text (the first sample whose line starts with
+/// `series`).
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(series))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// Largest principal angle (degrees) between the leading `k` axes (rows of components.npy) of
+/// two PCA directories, from a dense SVD of C₁·C₂ᵀ: cos θᵢ are its singular values. Independent
+/// of the server's QR-based `principal_angles`.
+fn reference_max_angle(a: &Path, b: &Path, k: usize) -> f64 {
+    let ca = read_npy(&a.join("components.npy"));
+    let cb = read_npy(&b.join("components.npy"));
+    let ma = Mat::<f64>::from_fn(k, ca.ncols(), |i, j| ca.at(i, j));
+    let mb = Mat::<f64>::from_fn(k, cb.ncols(), |i, j| cb.at(i, j));
+    let s = (&ma * mb.transpose()).singular_values().unwrap();
+    let smallest = s.iter().copied().fold(f64::INFINITY, f64::min).min(1.0);
+    smallest.acos().to_degrees()
+}
+
+/// Prints the measured figures of the promote/rollback run (visible with `--nocapture`) and,
+/// when `SERVE_SWAP_SVG=path` is set, draws the latency of every request over time, by the
+/// version that answered it (docs/img/serve_store_swap.svg).
+fn swap_figures(timeline: &[(f64, f64, String)], [promoted, live2, rolled_back, live1]: [f64; 4]) {
+    let mut ms: Vec<f64> = timeline.iter().map(|t| t.1 * 1e3).collect();
+    ms.sort_by(f64::total_cmp);
+    let q = |p: f64| ms[((ms.len() - 1) as f64 * p).round() as usize];
+    eprintln!(
+        "swap under load: {} requests, 0 failed; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; \
+         promote → live in {:.0} ms, rollback → live in {:.0} ms (poll 50 ms)",
+        ms.len(),
+        q(0.5),
+        q(0.99),
+        ms[ms.len() - 1],
+        (live2 - promoted) * 1e3,
+        (live1 - rolled_back) * 1e3
+    );
+    let Ok(path) = std::env::var("SERVE_SWAP_SVG") else {
+        return;
+    };
+    let by = |v: &str| -> Vec<(f64, f64)> {
+        timeline
+            .iter()
+            .filter(|t| t.2 == v)
+            .map(|t| (t.0, (t.1 * 1e3).max(0.01)))
+            .collect()
+    };
+    let svg = lowrank_plot::Chart::new(
+        "lowrank serve --store: 4 clients through promote and rollback",
+        "time (s)",
+        "request latency (ms)",
+    )
+    .log_y()
+    .points("answered by version 1", by("1"))
+    .points("answered by version 2", by("2"))
+    .vline(promoted, "store promote")
+    .vline(rolled_back, "store rollback")
+    .to_svg();
+    std::fs::write(&path, svg).unwrap();
+}
+
+/// Issue 5: `lowrank store promote` and `rollback` (real processes) switch a `--store` server
+/// while 4 client threads hammer `project`: no request fails, every answer is whole (version 1
+/// has k = 5 axes, version 2 has k = 3), both versions are seen, and the rollback is seen too.
+/// The drift gauge matches an independent principal-angle computation.
+#[test]
+fn store_promote_and_rollback_swap_under_load_fail_none() {
+    let dir = scratch();
+    let d = dir.path();
+    fit_pca(d, "v1", "5");
+    // A different subspace: standardised columns.
+    lowrank(
+        d,
+        [
+            "pca",
+            &td(DENSE_NPY),
+            "-k",
+            "3",
+            "--scale",
+            "--out",
+            "v2",
+            "-q",
+        ],
+    )
+    .ok();
+    store_ok(d, &["put", "--model", "m", "v1"]);
+    store_ok(d, &["promote", "--model", "m", "--latest"]);
+    let srv = Server::start(
+        d,
+        &["--store", "st", "--model", "m", "--poll-ms", "50"],
+        &[],
+    );
+    assert_eq!(live_version(&srv, "m"), "1");
+    let port = srv.port;
+    let t0 = Instant::now();
+    let stop = Arc::new(AtomicBool::new(false));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let body = json!({ "rows": data_rows(0..3) }).to_string();
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (stop, failures, body) = (stop.clone(), failures.clone(), body.clone());
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                let mut timeline = Vec::new();
+                while !stop.load(Ordering::SeqCst) {
+                    let sent = t0.elapsed().as_secs_f64();
+                    let (s, b) = http(
+                        port,
+                        "POST",
+                        "/v1/models/m/project",
+                        &[("Content-Type", "application/json")],
+                        Some(body.as_bytes()),
+                    );
+                    let v = parse(&b);
+                    let k = v["coords"][0].as_array().map_or(0, Vec::len);
+                    let ver = v["version"].as_str().unwrap_or("").to_string();
+                    let whole = matches!((ver.as_str(), k), ("1", 5) | ("2", 3));
+                    if s != 200 || !whole || v["coords"].as_array().map_or(0, Vec::len) != 3 {
+                        failures.fetch_add(1, Ordering::SeqCst);
+                        eprintln!("failed request: {s} {b}");
+                    }
+                    timeline.push((sent, t0.elapsed().as_secs_f64() - sent, ver.clone()));
+                    seen.push(ver);
+                }
+                (seen, timeline)
+            })
+        })
         .collect();
-    let srv = Server::start(d, &args, &[]);
-    let (s, v) = srv.get("/v1/models/demo");
-    assert_eq!((s, v["kind"].as_str()), (200, Some("pca")), "{v}");
+    std::thread::sleep(Duration::from_millis(300));
+    store_ok(d, &["put", "--model", "m", "v2"]);
+    store_ok(d, &["promote", "--model", "m", "--latest"]);
+    let promoted = t0.elapsed().as_secs_f64();
+    wait_for_version(&srv, "m", "2");
+    let live2 = t0.elapsed().as_secs_f64();
+    std::thread::sleep(Duration::from_millis(300));
+    store_ok(d, &["rollback", "--model", "m"]);
+    let rolled_back = t0.elapsed().as_secs_f64();
+    wait_for_version(&srv, "m", "1");
+    let live1 = t0.elapsed().as_secs_f64();
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, Ordering::SeqCst);
+    let mut per_thread = Vec::new();
+    let mut timeline = Vec::new();
+    for w in workers {
+        let (seen, t) = w.join().unwrap();
+        per_thread.push(seen);
+        timeline.extend(t);
+    }
+    swap_figures(&timeline, [promoted, live2, rolled_back, live1]);
+    assert_eq!(
+        failures.load(Ordering::SeqCst),
+        0,
+        "failed requests during promote/rollback"
+    );
+    let all: Vec<&String> = per_thread.iter().flatten().collect();
+    let v1 = all.iter().filter(|v| v.as_str() == "1").count();
+    let v2 = all.iter().filter(|v| v.as_str() == "2").count();
+    assert!(
+        v1 > 0 && v2 > 0,
+        "v1 {v1}, v2 {v2}: both versions under load"
+    );
+    // Every thread's answers go 1 → 2 → 1 at most once each way (never back and forth: a
+    // swap is atomic and requests after it see the new version).
+    for seen in &per_thread {
+        let mut changes: Vec<&str> = Vec::new();
+        for v in seen {
+            if changes.last() != Some(&v.as_str()) {
+                changes.push(v);
+            }
+        }
+        assert!(
+            ["1", "1 2", "1 2 1", "2", "2 1"].contains(&changes.join(" ").as_str()),
+            "a client saw versions {changes:?}"
+        );
+    }
+    assert!(
+        per_thread
+            .iter()
+            .any(|s| s.last().map(String::as_str) == Some("1") && s.iter().any(|v| v == "2")),
+        "the rollback was observed under load"
+    );
+    // /v1/models: the store's versions, the live one marked; what this process served.
+    let (_, m) = srv.get("/v1/models");
+    let m = &m["models"][0];
+    let versions = m["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2, "{m}");
+    assert_eq!(versions[0]["version"], "1");
+    assert_eq!(versions[0]["live"], true);
+    assert_eq!(versions[0]["aliases"], json!(["production"]));
+    assert_eq!(versions[1]["live"], false);
+    let served: Vec<&str> = m["served"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(served, ["1", "2", "1"]);
+    let (_, text) = http(port, "GET", "/metrics", &[], None);
+    assert_eq!(
+        sample(&text, "lowrank_model_swaps_total "),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(sample(&text, "lowrank_model_version{"), Some(1.0), "{text}");
+    assert!(
+        sample(&text, "lowrank_model_age_seconds{").is_some(),
+        "{text}"
+    );
+    // Drift at the last swap (2 → 1): the leading 3 axes of each. The angle is tens of
+    // degrees; an O(ε) error in a cosine moves it by O(ε)/sin θ rad, so 1e-6° is generous.
+    let drift = sample(&text, "lowrank_model_drift_max_angle_degrees{").expect("drift gauge");
+    let reference = reference_max_angle(&d.join("v1"), &d.join("v2"), 3);
+    assert!(
+        reference > 1.0,
+        "the two versions must differ: {reference}°"
+    );
+    eprintln!("drift gauge {drift}°, reference {reference}°");
+    assert!(
+        (drift - reference).abs() < 1e-6,
+        "drift {drift}° vs reference {reference}°"
+    );
     let (c, stderr) = srv.terminate();
     assert_eq!(c, Some(0), "{stderr}");
+    assert!(stderr.contains("now serving version 2 (was 1)"), "{stderr}");
+}
+
+/// Issue 5: a newly promoted version with a corrupted blob is never served: the old version
+/// keeps answering, the failure is counted and logged, `/v1/models` still marks the old one
+/// live; putting the run again repairs the blob and the next promotion is served.
+#[test]
+fn store_corrupted_blob_is_never_served() {
+    let dir = scratch();
+    let d = dir.path();
+    fit_pca(d, "v1", "5");
+    fit_pca(d, "v2", "2");
+    store_ok(d, &["put", "--model", "m", "v1"]);
+    store_ok(d, &["promote", "--model", "m", "--latest"]);
+    // Polling is off so the corruption lands between the promotion and the load; the reload
+    // is asked for explicitly, as the poller would.
+    let srv = Server::start(d, &["--store", "st", "--model", "m", "--poll-ms", "0"], &[]);
+    store_ok(d, &["put", "--model", "m", "v2"]);
+    store_ok(d, &["promote", "--model", "m", "--latest"]);
+    let blob = blob_of(d, "v2", "components.npy");
+    flip_a_byte(&blob);
+    let (s, b) = http(srv.port, "POST", "/v1/admin/reload", &[], None);
+    let v = parse(&b);
+    assert_eq!((s, code(&v)), (500, "reload_failed"), "{b}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("corrupt blob") && msg.contains("components.npy") && msg.contains("version 2"),
+        "{msg}"
+    );
+    // The old version still serves.
+    let (s, v) = srv.post("/v1/models/m/project", &json!({ "rows": data_rows(0..2) }));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["version"], "1");
+    assert_eq!(rows_of(&v["coords"])[0].len(), 5);
+    let (_, m) = srv.get("/v1/models");
+    let m = &m["models"][0];
+    assert_eq!(m["version"], "1");
+    let versions = m["versions"].as_array().unwrap();
+    assert_eq!(versions[0]["live"], true, "{m}");
+    assert_eq!(versions[1]["live"], false, "{m}");
+    assert_eq!(versions[1]["aliases"], json!(["production"]), "{m}");
+    let (_, text) = http(srv.port, "GET", "/metrics", &[], None);
+    assert_eq!(
+        sample(&text, "lowrank_model_load_failures_total "),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(sample(&text, "lowrank_model_swaps_total "), Some(0.0));
+    assert_eq!(sample(&text, "lowrank_model_version{"), Some(1.0));
+    assert!(
+        srv.stderr().contains("not loaded, still serving 1"),
+        "{}",
+        srv.stderr()
+    );
+    // Putting the run again re-stores the damaged blob (the store repairs it); promoting the
+    // new version makes it live.
+    store_ok(d, &["put", "--model", "m", "v2"]);
+    store_ok(d, &["promote", "--model", "m", "--latest"]);
+    let (s, b) = http(srv.port, "POST", "/v1/admin/reload", &[], None);
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(parse(&b)["version"], "3");
+    let (s, v) = srv.post("/v1/models/m/project", &json!({ "rows": data_rows(0..2) }));
+    assert_eq!((s, rows_of(&v["coords"])[0].len()), (200, 2), "{v}");
+}
+
+/// Issue 5: a promoted version that cannot be loaded stops the server at start-up with exit
+/// code 3 and the store's message; so does an alias that is not set.
+#[test]
+fn store_start_up_refuses_an_unloadable_version() {
+    let dir = scratch();
+    let d = dir.path();
+    fit_pca(d, "v1", "4");
+    store_ok(d, &["put", "--model", "m", "v1"]);
+    lowrank(d, ["serve", "--store", "st", "--model", "m"])
+        .code(3)
+        .stderr_has(&["alias \"production\" of model \"m\" is not set", "promote"]);
+    store_ok(d, &["promote", "--model", "m", "--latest"]);
+    flip_a_byte(&blob_of(d, "v1", "mean.npy"));
+    lowrank(d, ["serve", "--store", "st", "--model", "m"])
+        .code(3)
+        .stderr_has(&["corrupt blob", "mean.npy", "version 1"]);
+    lowrank(d, ["serve", "--store", "nowhere", "--model", "m"]).code(3);
+    lowrank(d, ["serve", "--store", "st", "--dir", "v1", "--model", "m"]).code(2);
+    lowrank(d, ["serve", "--dir", "v1", "--model", "m", "--alias", "x"])
+        .code(2)
+        .stderr_has(&["--alias"]);
+}
+
+/// `lowrank anomaly --out` directories are servable: `/score` equals scores.csv and `flagged`
+/// equals its flagged column (the stored threshold); `/project` equals the coordinates on the
+/// written axes. Served from the store, as a deployment would.
+#[test]
+fn anomaly_model_scores_and_flags_like_the_cli() {
+    let dir = scratch();
+    let d = dir.path();
+    lowrank(
+        d,
+        [
+            "anomaly",
+            &td("anomaly/windows.csv"),
+            "--train",
+            &td("anomaly/normal.csv"),
+            "--scale",
+            "--out",
+            "an",
+            "-q",
+        ],
+    )
+    .ok();
+    store_ok(d, &["put", "--model", "det", "an"]);
+    store_ok(d, &["promote", "--model", "det", "--latest"]);
+    let srv = Server::start(d, &["--store", "st", "--model", "det"], &[]);
+    let (s, m) = srv.get("/v1/models/det");
+    assert_eq!((s, m["kind"].as_str()), (200, Some("anomaly")), "{m}");
+    let report = read_json(&d.join("an/anomaly.json"));
+    assert_eq!(num(&m["threshold"]), num(&report["threshold"]["value"]));
+    // windows.csv: header line, then 600 rows of 12 values.
+    let text = std::fs::read_to_string(testdata_root().join("anomaly/windows.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|x| x.trim().parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 600);
+    let csv = std::fs::read_to_string(d.join("an/scores.csv")).unwrap();
+    let expected: Vec<(f64, bool)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[1].parse().unwrap(), f[3] == "1")
+        })
+        .collect();
+    let mut flagged = 0;
+    for chunk in 0..6 {
+        let part = &rows[chunk * 100..(chunk + 1) * 100];
+        let (s, v) = srv.post("/v1/models/det/score", &json!({ "rows": part }));
+        assert_eq!(s, 200, "{v}");
+        let scores = f64s(&v["scores"]);
+        let flags: Vec<bool> = v["flagged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_bool().unwrap())
+            .collect();
+        for (i, (sc, fl)) in scores.iter().zip(&flags).enumerate() {
+            let (want, want_flag) = expected[chunk * 100 + i];
+            // scores.csv keeps 10 significant digits: 5e-10 relative, plus summation order.
+            assert!(
+                (sc - want).abs() <= 1e-9 * want,
+                "row {}: {sc} vs {want}",
+                chunk * 100 + i
+            );
+            assert_eq!(*fl, want_flag, "row {}", chunk * 100 + i);
+            flagged += usize::from(*fl);
+        }
+    }
+    assert_eq!(
+        flagged as u64,
+        report["counts"]["flagged"].as_u64().unwrap()
+    );
+    // project = ((x − mean)/scale)·Cᵀ from the written files (1e-12: same arithmetic).
+    let c = read_npy(&d.join("an/components.npy"));
+    let mean = vec_of(&d.join("an/mean.npy"));
+    let scale = vec_of(&d.join("an/scale.npy"));
+    let (s, v) = srv.post("/v1/models/det/project", &json!({ "rows": &rows[..5] }));
+    assert_eq!(s, 200, "{v}");
+    let coords = rows_of(&v["coords"]);
+    for (i, r) in rows[..5].iter().enumerate() {
+        for (a, got) in coords[i].iter().enumerate() {
+            let want: f64 = (0..r.len())
+                .map(|j| (r[j] - mean[j]) / scale[j] * c.at(a, j))
+                .sum();
+            assert!(
+                (got - want).abs() <= 1e-12 * (1.0 + want.abs()),
+                "row {i} axis {a}"
+            );
+        }
+    }
 }

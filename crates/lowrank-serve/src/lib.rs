@@ -1,17 +1,21 @@
 //! # lowrank-serve
 //!
 //! The HTTP service behind `lowrank serve`: a JSON API, versioned under `/v1`, that answers
-//! with one named model loaded from a [`ModelSource`] (today a [`DirSource`]: a directory
-//! written by `lowrank pca|svd|mf fit --out`).
+//! with one named model loaded from a [`ModelSource`]: a [`DirSource`] (a directory written by
+//! `lowrank pca|svd|anomaly|mf fit --out`) or a [`StoreSource`] (the version an alias points to
+//! in a `lowrank store`, checksum-verified, followed as it is promoted or rolled back).
 //!
-//! - subspace models (PCA, SVD): `POST /v1/models/{name}/project`, `/reconstruct`, `/score`;
+//! - subspace models (PCA, SVD, anomaly detectors): `POST /v1/models/{name}/project`,
+//!   `/reconstruct`, `/score` (anomaly detectors also say which rows exceed their threshold);
 //! - recommenders: `GET /v1/models/{name}/recommend?user=…&n=…`, `/similar?item=…&n=…`;
 //! - `GET /v1/models`, `/healthz`, `/readyz`, `/metrics` (Prometheus text), `/v1/openapi.json`;
 //! - `POST /v1/admin/reload` (bearer token): load the source's new version and swap it in
 //!   atomically; requests already running finish on the model they started with.
 //!
 //! [`router`] builds the routes over an [`AppState`]; [`serve`] runs them on a listener until
-//! a shutdown future resolves, finishing in-flight requests first. Every error is an
+//! a shutdown future resolves, finishing in-flight requests first, and polls the source when
+//! `Config::poll` is set. Each swap records the subspace drift between the two versions
+//! (`lowrank_model_drift_max_angle_degrees`). Every error is an
 //! [`ApiError`] sent as `{"error": {"code": "…", "message": "…"}}`. See `docs/serve.md`.
 //!
 //! ```
@@ -31,12 +35,14 @@ pub mod model;
 mod routes;
 mod source;
 mod state;
+mod store_source;
 
 pub use error::ApiError;
 pub use model::{LoadError, LoadedModel};
 pub use routes::OPENAPI;
-pub use source::{DirSource, ModelSource};
+pub use source::{DirSource, ModelSource, SourceVersion};
 pub use state::{AppState, Config, Live, ReloadOutcome, VersionRecord};
+pub use store_source::StoreSource;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};

@@ -45,7 +45,27 @@ pub struct Metrics {
     pub swaps: AtomicU64,
     /// Requests refused because all compute slots stayed busy.
     pub overloaded: AtomicU64,
+    /// Largest principal angle (degrees) between the live version's axes and those of the
+    /// version it replaced; `None` until a swap between comparable subspace models.
+    drift_degrees: Mutex<Option<f64>>,
 }
+
+/// Every metric family `/metrics` can export (a dashboard may use only these; tested).
+pub const EXPORTED: &[&str] = &[
+    "lowrank_http_requests_total",
+    "lowrank_http_request_duration_seconds",
+    "lowrank_model_loads_total",
+    "lowrank_model_load_failures_total",
+    "lowrank_model_swaps_total",
+    "lowrank_overloaded_total",
+    "lowrank_model_info",
+    "lowrank_model_version",
+    "lowrank_model_loaded_timestamp_seconds",
+    "lowrank_model_age_seconds",
+    "lowrank_model_metric",
+    "lowrank_model_drift_max_angle_degrees",
+    "lowrank_ready",
+];
 
 /// Escapes a label value (backslash, quote, newline) as the text format requires.
 pub fn escape(v: &str) -> String {
@@ -61,6 +81,16 @@ impl Metrics {
         map.entry((route.to_string(), method.to_string(), status))
             .or_default()
             .observe(seconds);
+    }
+
+    /// Records the drift of the latest swap (or `None`: the versions were not comparable).
+    pub fn set_drift(&self, degrees: Option<f64>) {
+        *self.drift_degrees.lock().unwrap_or_else(|p| p.into_inner()) = degrees;
+    }
+
+    /// The drift of the latest swap, in degrees.
+    pub fn drift(&self) -> Option<f64> {
+        *self.drift_degrees.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Requests recorded so far for a route and status (for tests and the load generator).

@@ -29,6 +29,15 @@ pub enum LoadError {
         /// What is wrong, naming the file.
         message: String,
     },
+    /// A versioned store could not give the model: the alias is not set, the catalog cannot
+    /// be read, or a blob is missing or corrupted (its checksum does not match).
+    #[error("store {store}: {message}")]
+    Store {
+        /// The store directory.
+        store: String,
+        /// What is wrong (model, version, file, blob and hashes for a corrupted blob).
+        message: String,
+    },
 }
 
 fn invalid(dir: &Path, message: impl std::fmt::Display) -> LoadError {
@@ -47,6 +56,8 @@ pub enum ModelKind {
     Svd,
     /// `lowrank mf fit --out`: user and item factors.
     Recommender,
+    /// `lowrank anomaly --out`: a PCA of normal rows and the score threshold.
+    Anomaly,
 }
 
 impl ModelKind {
@@ -56,6 +67,7 @@ impl ModelKind {
             ModelKind::Pca => "pca",
             ModelKind::Svd => "svd",
             ModelKind::Recommender => "recommender",
+            ModelKind::Anomaly => "anomaly",
         }
     }
 }
@@ -63,7 +75,8 @@ impl ModelKind {
 /// The numerical part of a served model.
 #[derive(Debug)]
 pub enum Served {
-    /// PCA or SVD axes (an SVD is stored as a PCA model with zero mean and no scaling).
+    /// PCA, SVD or anomaly-detector axes (an SVD is stored as a PCA model with zero mean and no
+    /// scaling).
     Subspace(Box<PcaModel>),
     /// A matrix-factorization recommender with its id maps and seen items.
     Recommender(Box<SavedModel>),
@@ -81,13 +94,16 @@ pub struct LoadedModel {
     /// Decomposition metrics from the model's report (reconstruction error, energy, residuals,
     /// RMSE), exported on `/metrics` as `lowrank_model_metric{name="…"}`.
     pub metrics: Vec<(String, f64)>,
+    /// Anomaly models: rows whose score is strictly above this are flagged (`/score`).
+    pub threshold: Option<f64>,
 }
 
 /// The file whose content identifies a model directory's version.
-pub(crate) const MANIFESTS: [(&str, ModelKind); 3] = [
+pub(crate) const MANIFESTS: [(&str, ModelKind); 4] = [
     ("pca.json", ModelKind::Pca),
     ("report.json", ModelKind::Svd),
     ("model.json", ModelKind::Recommender),
+    ("anomaly.json", ModelKind::Anomaly),
 ];
 
 /// Which manifest a directory has.
@@ -99,8 +115,8 @@ pub(crate) fn detect_kind(dir: &Path) -> Result<(ModelKind, &'static str), LoadE
     }
     Err(invalid(
         dir,
-        "found none of pca.json (lowrank pca --out), report.json (lowrank svd --out) or \
-         model.json (lowrank mf fit --out)",
+        "found none of pca.json (lowrank pca --out), report.json (lowrank svd --out), \
+         model.json (lowrank mf fit --out) or anomaly.json (lowrank anomaly --out)",
     ))
 }
 
@@ -149,12 +165,40 @@ pub fn load_dir(dir: &Path) -> Result<LoadedModel, LoadError> {
                 .collect(),
             served: Served::Subspace(Box::new(m)),
             created_unix,
+            threshold: None,
         }),
         ModelKind::Svd => load_svd(dir, &doc).map(|m| LoadedModel {
             kind,
             metrics: pick(&doc["certificate"], CERT_METRICS),
             served: Served::Subspace(Box::new(m)),
             created_unix,
+            threshold: None,
+        }),
+        ModelKind::Anomaly => load_anomaly(dir, &doc).map(|(m, threshold)| LoadedModel {
+            kind,
+            metrics: [
+                ("threshold", Some(threshold)),
+                (
+                    "explained_variance_ratio",
+                    doc["cumulative_explained_variance_ratio"].as_f64(),
+                ),
+                (
+                    "training_flagged_fraction",
+                    match (
+                        doc["counts"]["training_flagged"].as_f64(),
+                        doc["counts"]["training_rows"].as_f64(),
+                    ) {
+                        (Some(f), Some(n)) if n > 0.0 => Some(f / n),
+                        _ => None,
+                    },
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+            .collect(),
+            served: Served::Subspace(Box::new(m)),
+            created_unix,
+            threshold: Some(threshold),
         }),
         ModelKind::Recommender => {
             let (saved, man) = lowrank_io::read_model(dir).map_err(|e| invalid(dir, e))?;
@@ -164,6 +208,7 @@ pub fn load_dir(dir: &Path) -> Result<LoadedModel, LoadError> {
                 served: Served::Recommender(Box::new(saved)),
                 created_unix: Some(man.created_unix as f64),
                 metrics,
+                threshold: None,
             })
         }
     }
@@ -283,6 +328,87 @@ fn load_pca(dir: &Path, doc: &Value) -> Result<PcaModel, LoadError> {
     Ok(model)
 }
 
+/// An anomaly detector (`anomaly.json` and the model parts `lowrank anomaly --out` writes):
+/// the PCA it scores with, and its threshold.
+fn load_anomaly(dir: &Path, doc: &Value) -> Result<(PcaModel, f64), LoadError> {
+    const SCHEMA: &str = "lowrank.anomaly/1";
+    let schema = doc["schema"].as_str().unwrap_or("");
+    if schema != SCHEMA {
+        return Err(invalid(
+            dir,
+            format!("anomaly.json has schema {schema:?}, expected {SCHEMA:?}"),
+        ));
+    }
+    if !dir.join("components.npy").is_file() {
+        return Err(invalid(
+            dir,
+            "components.npy is missing: the directory was written by a `lowrank anomaly` that \
+             did not save the model; run it again with --out",
+        ));
+    }
+    let get = |k: &str| {
+        doc[k]
+            .as_u64()
+            .map(|v| v as usize)
+            .ok_or_else(|| invalid(dir, format!("anomaly.json has no {k}")))
+    };
+    let (n_features, k) = (get("n_features")?, get("components")?);
+    let threshold = doc["threshold"]["value"]
+        .as_f64()
+        .filter(|t| t.is_finite())
+        .ok_or_else(|| invalid(dir, "anomaly.json has no finite threshold.value"))?;
+    let components = read_npy(dir, "components.npy")?;
+    if components.nrows() != k || components.ncols() != n_features {
+        return Err(invalid(
+            dir,
+            format!(
+                "components.npy is {}x{}, anomaly.json says {k} components x {n_features} \
+                 features",
+                components.nrows(),
+                components.ncols()
+            ),
+        ));
+    }
+    check_finite(dir, "components.npy", components.as_ref())?;
+    let singular_values = read_vec(dir, "singular_values.npy")?;
+    let n_samples = doc["counts"]["training_rows"].as_u64().unwrap_or(0) as usize;
+    let explained_variance: Vec<f64> = singular_values
+        .iter()
+        .map(|s| s * s / (n_samples.max(2) - 1) as f64)
+        .collect();
+    let ratio: Vec<f64> = doc["explained_variance_ratio"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    let scaled = doc["scale"].as_bool().unwrap_or(false);
+    let model = PcaModel {
+        n_samples,
+        n_features,
+        components,
+        total_variance: f64::NAN,
+        explained_variance_ratio: if ratio.len() == k {
+            ratio
+        } else {
+            vec![f64::NAN; k]
+        },
+        explained_variance,
+        singular_values,
+        mean: read_vec(dir, "mean.npy")?,
+        scale: if scaled {
+            Some(read_vec(dir, "scale.npy")?)
+        } else {
+            None
+        },
+        whiten: false,
+        noise_variance: 0.0,
+    };
+    model.validate().map_err(|e| invalid(dir, e))?;
+    if let Some(j) = model.mean.iter().position(|x| !x.is_finite()) {
+        return Err(invalid(dir, format!("mean.npy entry {j} is not finite")));
+    }
+    Ok((model, threshold))
+}
+
 fn load_svd(dir: &Path, doc: &Value) -> Result<PcaModel, LoadError> {
     if doc["input"]["centered"].as_bool() == Some(true) {
         return Err(invalid(
@@ -382,4 +508,53 @@ pub fn score(m: &PcaModel, rows: MatRef<'_, f64>) -> Vec<f64> {
                 .sqrt()
         })
         .collect()
+}
+
+/// Largest principal angle, in degrees, between the axes of two subspace models (PCA, SVD,
+/// anomaly) over their leading `min(k_old, k_new)` axes: how far a new version's subspace
+/// moved from the one it replaces (0° = same subspace, 90° = an axis orthogonal to all the
+/// old ones). `None` when either is a recommender or they have different feature counts
+/// (nothing comparable).
+///
+/// ```
+/// use lowrank_core::pca::PcaModel;
+/// use lowrank_serve::model::{drift_max_angle_degrees, LoadedModel, ModelKind, Served};
+///
+/// // Axes [e1 e2] against [e1, (e2 + e3)/√2] in 3 features: the planes meet at 45°.
+/// let axes = |c: [[f64; 3]; 2]| LoadedModel {
+///     kind: ModelKind::Svd,
+///     served: Served::Subspace(Box::new(PcaModel {
+///         n_samples: 4, n_features: 3,
+///         components: faer::Mat::from_fn(2, 3, |i, j| c[i][j]),
+///         singular_values: vec![2.0, 1.0], explained_variance: vec![4.0, 1.0],
+///         explained_variance_ratio: vec![0.8, 0.2], total_variance: 5.0,
+///         mean: vec![0.0; 3], scale: None, whiten: false, noise_variance: 0.0,
+///     })),
+///     created_unix: None, metrics: vec![], threshold: None,
+/// };
+/// let h = std::f64::consts::FRAC_1_SQRT_2;
+/// let old = axes([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]);
+/// let new = axes([[1.0, 0.0, 0.0], [0.0, h, h]]);
+/// let d = drift_max_angle_degrees(&old, &new).unwrap();
+/// assert!((d - 45.0).abs() < 1e-12);
+/// ```
+pub fn drift_max_angle_degrees(old: &LoadedModel, new: &LoadedModel) -> Option<f64> {
+    let (Served::Subspace(a), Served::Subspace(b)) = (&old.served, &new.served) else {
+        return None;
+    };
+    if a.n_features != b.n_features {
+        return None;
+    }
+    let k = a.n_components().min(b.n_components());
+    if k == 0 {
+        return None;
+    }
+    let va = a.components.as_ref().subrows(0, k).transpose();
+    let vb = b.components.as_ref().subrows(0, k).transpose();
+    let angles = lowrank_core::drift::principal_angles(va, vb).ok()?;
+    angles
+        .iter()
+        .copied()
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))))
+        .map(f64::to_degrees)
 }

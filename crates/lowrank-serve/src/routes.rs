@@ -61,6 +61,23 @@ pub(crate) async fn metrics(State(s): State<AppState>) -> Response {
          lowrank_model_loaded_timestamp_seconds{{model=\"{name}\"}} {}",
         live.loaded_unix
     );
+    if let Ok(v) = live.version.parse::<u64>() {
+        let _ = writeln!(
+            out,
+            "# HELP lowrank_model_version The live version number (store mode).\n\
+             # TYPE lowrank_model_version gauge\n\
+             lowrank_model_version{{model=\"{name}\"}} {v}"
+        );
+    }
+    if let Some(d) = s.metrics.drift() {
+        let _ = writeln!(
+            out,
+            "# HELP lowrank_model_drift_max_angle_degrees Largest principal angle between the \
+             live version's axes and those of the version it replaced (leading min(k) axes).\n\
+             # TYPE lowrank_model_drift_max_angle_degrees gauge\n\
+             lowrank_model_drift_max_angle_degrees{{model=\"{name}\"}} {d}"
+        );
+    }
     if let Some(c) = live.model.created_unix {
         let _ = writeln!(
             out,
@@ -112,7 +129,10 @@ fn describe(name: &str, live: &Live) -> Value {
         Served::Subspace(p) => {
             v["n_features"] = json!(p.n_features);
             v["components"] = json!(p.n_components());
-            v["centered"] = json!(m.kind == ModelKind::Pca);
+            v["centered"] = json!(matches!(m.kind, ModelKind::Pca | ModelKind::Anomaly));
+            if let Some(t) = m.threshold {
+                v["threshold"] = json!(t);
+            }
             v["scaled"] = json!(p.scale.is_some());
             v["whiten"] = json!(p.whiten);
         }
@@ -126,17 +146,44 @@ fn describe(name: &str, live: &Live) -> Value {
     v
 }
 
-pub(crate) async fn list_models(State(s): State<AppState>) -> Json<Value> {
+pub(crate) async fn list_models(State(s): State<AppState>) -> Result<Json<Value>, ApiError> {
     let live = s.live();
     let mut d = describe(&s.config.model_name, &live);
     d["live"] = json!(true);
     d["source"] = json!(s.source.describe());
-    d["versions"] = json!(s
+    let served: Vec<Value> = s
         .history()
         .iter()
         .map(|r| json!({"version": r.version, "loaded_unix": r.loaded_unix, "live": r.version == live.version}))
-        .collect::<Vec<_>>());
-    Json(json!({"models": [d]}))
+        .collect();
+    let source = s.source.clone();
+    let catalog = tokio::task::spawn_blocking(move || source.versions())
+        .await
+        .map_err(ApiError::internal)?;
+    match catalog {
+        // A versioned source: every version it holds, the live one marked; `served` is what
+        // this process has served (oldest first).
+        Some(list) => {
+            let list = list.map_err(|e| {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "source_unavailable",
+                    format!("cannot list the versions: {e}"),
+                )
+            })?;
+            d["versions"] = json!(list
+                .iter()
+                .map(|v| {
+                    let mut j = json!(v);
+                    j["live"] = json!(v.version == live.version);
+                    j
+                })
+                .collect::<Vec<_>>());
+            d["served"] = json!(served);
+        }
+        None => d["versions"] = json!(served),
+    }
+    Ok(Json(json!({"models": [d]})))
 }
 
 fn model_for(s: &AppState, name: &str) -> Result<Arc<Live>, ApiError> {
@@ -418,9 +465,14 @@ pub(crate) async fn score(
         model::score(p, x.as_ref())
     })
     .await?;
-    Ok(Json(
-        json!({"model": name, "version": live.version, "scores": scores}),
-    ))
+    let mut out = json!({"model": name, "version": live.version, "scores": scores});
+    // An anomaly detector also says which rows exceed its stored threshold (strictly above, as
+    // `lowrank anomaly` flags them).
+    if let Some(t) = live.model.threshold {
+        out["threshold"] = json!(t);
+        out["flagged"] = json!(scores.iter().map(|x| *x > t).collect::<Vec<_>>());
+    }
+    Ok(Json(out))
 }
 
 fn query_rejection(r: QueryRejection) -> ApiError {

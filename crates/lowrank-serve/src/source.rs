@@ -1,7 +1,6 @@
 //! Where the live model comes from. The service asks its [`ModelSource`] for a cheap version
-//! id (to notice a promotion) and, when it changed, for the model itself; a versioned store
-//! can implement the same trait (version = the alias's target blob, load = checksum-verified
-//! read).
+//! id (to notice a promotion) and, when it changed, for the model itself. Two sources:
+//! [`DirSource`] (a run directory) and [`crate::StoreSource`] (an alias in a versioned store).
 
 use crate::model::{detect_kind, load_dir, LoadError, LoadedModel};
 use std::path::{Path, PathBuf};
@@ -23,6 +22,25 @@ pub trait ModelSource: Send + Sync + 'static {
     /// # Errors
     /// When a part is missing, corrupted or inconsistent: such a model is never served.
     fn current(&self) -> Result<(String, LoadedModel), LoadError>;
+
+    /// Every version the source holds (a store: its catalog), for `/v1/models`; `None` for a
+    /// source that keeps only one (a directory).
+    fn versions(&self) -> Option<Result<Vec<SourceVersion>, LoadError>> {
+        None
+    }
+}
+
+/// One version held by a versioned source, as `/v1/models` lists it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SourceVersion {
+    /// Version id (the same id [`ModelSource::version`] returns).
+    pub version: String,
+    /// What wrote it (`pca`, `svd`, `mf`, `anomaly`, ...).
+    pub kind: String,
+    /// When it was stored (seconds since the Unix epoch).
+    pub created_unix: u64,
+    /// Aliases pointing to it now (e.g. `production`).
+    pub aliases: Vec<String>,
 }
 
 /// A model directory written by `lowrank pca|svd|mf fit --out`. Its version id is the

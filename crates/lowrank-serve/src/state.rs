@@ -197,11 +197,18 @@ impl AppState {
             return Err(fail(format!("version {version} already failed to load")));
         }
         let source = self.source.clone();
-        let loaded = tokio::task::spawn_blocking(move || source.current())
-            .await
-            .map_err(ApiError::internal)?;
+        let old = self.live();
+        // The drift is measured off the request path, with the load.
+        let loaded = tokio::task::spawn_blocking(move || {
+            source.current().map(|(version, model)| {
+                let drift = crate::model::drift_max_angle_degrees(&old.model, &model);
+                (version, model, drift)
+            })
+        })
+        .await
+        .map_err(ApiError::internal)?;
         match loaded {
-            Ok((version, model)) => {
+            Ok((version, model, drift)) => {
                 let live = Live {
                     version: version.clone(),
                     model,
@@ -212,6 +219,7 @@ impl AppState {
                     loaded_unix: live.loaded_unix,
                 };
                 self.live.store(Arc::new(live));
+                self.metrics.set_drift(drift);
                 self.metrics.loads.fetch_add(1, Ordering::Relaxed);
                 self.metrics.swaps.fetch_add(1, Ordering::Relaxed);
                 let mut h = self.history.lock().unwrap_or_else(|p| p.into_inner());
@@ -220,7 +228,15 @@ impl AppState {
                     h.remove(0);
                 }
                 *last_failed = None;
-                eprintln!("lowrank serve: now serving version {version} (was {previous})");
+                match drift {
+                    Some(d) => eprintln!(
+                        "lowrank serve: now serving version {version} (was {previous}); \
+                         subspace drift {d:.3}°"
+                    ),
+                    None => {
+                        eprintln!("lowrank serve: now serving version {version} (was {previous})")
+                    }
+                }
                 Ok(ReloadOutcome {
                     changed: version != previous,
                     previous,

@@ -32,7 +32,8 @@ norm of the residual; its square is the Q statistic (SPE). k: --components K, or
 reaching --variance F of the variance (default 0.9). Threshold on the training scores:
 --quantile Q (default 0.99) or --robust-z Z ((score − median)/(1.4826·MAD) > Z). Rows are
 numbered from 0 (data rows, header excluded). --out DIR writes scores.csv, flagged.csv,
-anomaly.json and scores.svg atomically; without --out the flagged rows are printed.
+anomaly.json, scores.svg and the model (components.npy, mean.npy, singular_values.npy, scale.npy
+with --scale; servable by `lowrank serve`) atomically; without --out the flagged rows are printed.
 
 Examples (from the repository root):
   lowrank anomaly testdata/anomaly/windows.csv --train testdata/anomaly/normal.csv --scale
@@ -387,11 +388,27 @@ fn write_outputs(
     }
     lowrank_io::write_atomic(&dir.file("flagged.csv"), flagged.as_bytes())?;
     lowrank_io::write_atomic(&dir.file("scores.svg"), scores_chart(f, d).as_bytes())?;
-    Ok(vec![
+    let mut files: Vec<String> = vec![
         "scores.csv".into(),
         "flagged.csv".into(),
         "scores.svg".into(),
-    ])
+    ];
+    // The model's parts, so `lowrank serve` (and the store) can score new rows with exactly
+    // this fit: the axes, the centring and scaling, and the singular values (for drift).
+    let pca = &f.model.pca;
+    lowrank_io::write_npy(&dir.file("components.npy"), pca.components.as_ref())?;
+    lowrank_io::write_npy_vec(&dir.file("mean.npy"), &pca.mean)?;
+    lowrank_io::write_npy_vec(&dir.file("singular_values.npy"), &pca.singular_values)?;
+    files.extend([
+        "components.npy".into(),
+        "mean.npy".into(),
+        "singular_values.npy".into(),
+    ]);
+    if let Some(s) = &pca.scale {
+        lowrank_io::write_npy_vec(&dir.file("scale.npy"), s)?;
+        files.push("scale.npy".into());
+    }
+    Ok(files)
 }
 
 /// Scores over row index, the threshold as a horizontal line, flagged rows as points.
