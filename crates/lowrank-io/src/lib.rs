@@ -393,6 +393,52 @@ fn read_prefix(path: &Path, max: usize) -> Result<(Vec<u8>, u64), IoError> {
     Ok((buf, len))
 }
 
+/// Reads a dense `.npy` array (a factor or a model part written by `lowrank`), sequentially:
+/// these files are small, and several are read at once by servers.
+///
+/// # Errors
+/// An unreadable or malformed file.
+pub fn read_dense_npy(path: &Path) -> Result<Mat<f64>, IoError> {
+    let opts = ReadOptions {
+        format: Some(Format::Npy),
+        parallel: false,
+        ..ReadOptions::default()
+    };
+    match read_matrix(path, &opts)?.matrix {
+        Matrix::Dense(d) => Ok(d),
+        // `.npy` files are always read densely; kept for exhaustiveness.
+        Matrix::Sparse(_) => Err(IoError::Format {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            byte_offset: None,
+            message: "not a dense array".into(),
+        }),
+    }
+}
+
+/// Reads a 1-D `.npy` array, or a 2-D one with a single row or column, as a vector.
+///
+/// # Errors
+/// As [`read_dense_npy`], or an array that is not a vector (its shape is named).
+pub fn read_npy_vector(path: &Path) -> Result<Vec<f64>, IoError> {
+    let m = read_dense_npy(path)?;
+    if m.ncols() != 1 && m.nrows() != 1 {
+        return Err(IoError::Format {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            byte_offset: None,
+            message: format!("shape {}x{}, expected a vector", m.nrows(), m.ncols()),
+        });
+    }
+    Ok(if m.ncols() == 1 {
+        m.col(0).iter().copied().collect()
+    } else {
+        m.row(0).iter().copied().collect()
+    })
+}
+
 /// Estimates the memory a file will need once loaded, from its header alone (the `.npy`
 /// header, the Matrix Market size line, or the first lines of a delimited file scaled to the
 /// file size), without reading the body.

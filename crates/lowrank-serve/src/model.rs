@@ -12,7 +12,7 @@
 
 use faer::{Mat, MatRef};
 use lowrank_core::pca::PcaModel;
-use lowrank_io::{Matrix, SavedModel};
+use lowrank_io::SavedModel;
 use serde_json::Value;
 use std::path::Path;
 
@@ -230,35 +230,11 @@ fn pick(v: &Value, names: &[&str]) -> Vec<(String, f64)> {
 }
 
 fn read_npy(dir: &Path, name: &str) -> Result<Mat<f64>, LoadError> {
-    let opts = lowrank_io::ReadOptions {
-        format: Some(lowrank_io::Format::Npy),
-        parallel: false,
-        ..lowrank_io::ReadOptions::default()
-    };
-    let loaded = lowrank_io::read_matrix(&dir.join(name), &opts).map_err(|e| invalid(dir, e))?;
-    match loaded.matrix {
-        Matrix::Dense(d) => Ok(d),
-        Matrix::Sparse(_) => Err(invalid(dir, format!("{name} is not a dense array"))),
-    }
+    lowrank_io::read_dense_npy(&dir.join(name)).map_err(|e| invalid(dir, e))
 }
 
 fn read_vec(dir: &Path, name: &str) -> Result<Vec<f64>, LoadError> {
-    let m = read_npy(dir, name)?;
-    if m.ncols() != 1 && m.nrows() != 1 {
-        return Err(invalid(
-            dir,
-            format!(
-                "{name} has shape {}x{}, expected a vector",
-                m.nrows(),
-                m.ncols()
-            ),
-        ));
-    }
-    Ok(if m.ncols() == 1 {
-        m.col(0).iter().copied().collect()
-    } else {
-        m.row(0).iter().copied().collect()
-    })
+    lowrank_io::read_npy_vector(&dir.join(name)).map_err(|e| invalid(dir, e))
 }
 
 fn check_finite(dir: &Path, name: &str, m: MatRef<'_, f64>) -> Result<(), LoadError> {

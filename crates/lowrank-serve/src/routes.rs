@@ -356,6 +356,35 @@ async fn compute<T: Send + 'static>(
     .map_err(ApiError::internal)
 }
 
+/// Runs `f` on the live model's axes in a compute slot. The handlers check the kind (with
+/// [`subspace`]) before parsing the body, so the other kind cannot reach here.
+async fn on_subspace<T: Send + 'static>(
+    s: &AppState,
+    live: &Arc<Live>,
+    f: impl FnOnce(&lowrank_core::pca::PcaModel) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let l = live.clone();
+    compute(s, move || match &l.model.served {
+        Served::Subspace(p) => f(p),
+        Served::Recommender(_) => unreachable!("the handler checked the model kind"),
+    })
+    .await
+}
+
+/// Runs `f` on the live recommender in a compute slot (kind checked by the handler).
+async fn on_recommender<T: Send + 'static>(
+    s: &AppState,
+    live: &Arc<Live>,
+    f: impl FnOnce(&lowrank_io::SavedModel) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let l = live.clone();
+    compute(s, move || match &l.model.served {
+        Served::Recommender(saved) => f(saved),
+        Served::Subspace(_) => unreachable!("the handler checked the model kind"),
+    })
+    .await
+}
+
 fn subspace<'a>(
     live: &'a Live,
     name: &str,
@@ -382,14 +411,7 @@ pub(crate) async fn project(
         "features",
         s.config.max_rows,
     )?;
-    let l = live.clone();
-    let coords = compute(&s, move || {
-        let Served::Subspace(p) = &l.model.served else {
-            unreachable!("checked above")
-        };
-        to_rows(&model::project(p, x.as_ref()))
-    })
-    .await?;
+    let coords = on_subspace(&s, &live, move |p| to_rows(&model::project(p, x.as_ref()))).await?;
     Ok(Json(
         json!({"model": name, "version": live.version, "coords": coords}),
     ))
@@ -425,11 +447,7 @@ pub(crate) async fn reconstruct(
                 "give exactly one of `rows` (n_features values each) or `coords` (k values each)",
             )),
         };
-    let l = live.clone();
-    let rows = compute(&s, move || {
-        let Served::Subspace(p) = &l.model.served else {
-            unreachable!("checked above")
-        };
+    let rows = on_subspace(&s, &live, move |p| {
         to_rows(&if from_coords {
             model::from_coords(p, x.as_ref())
         } else {
@@ -457,14 +475,7 @@ pub(crate) async fn score(
         "features",
         s.config.max_rows,
     )?;
-    let l = live.clone();
-    let scores = compute(&s, move || {
-        let Served::Subspace(p) = &l.model.served else {
-            unreachable!("checked above")
-        };
-        model::score(p, x.as_ref())
-    })
-    .await?;
+    let scores = on_subspace(&s, &live, move |p| model::score(p, x.as_ref())).await?;
     let mut out = json!({"model": name, "version": live.version, "scores": scores});
     // An anomaly detector also says which rows exceed its stored threshold (strictly above, as
     // `lowrank anomaly` flags them).
@@ -535,12 +546,8 @@ pub(crate) async fn recommend(
             ))
         }
     };
-    let l = live.clone();
     let u = user.clone();
-    let (known, items) = compute(&s, move || {
-        let Served::Recommender(saved) = &l.model.served else {
-            unreachable!("checked above")
-        };
+    let (known, items) = on_recommender(&s, &live, move |saved| {
         // A user id may exist with no training ratings (all held out): unknown too, as in
         // `lowrank mf recommend`.
         let idx = saved
@@ -592,11 +599,7 @@ pub(crate) async fn similar(
             format!("model {name:?} is a baseline without item factors: no similar items"),
         ));
     }
-    let l = live.clone();
-    let items = compute(&s, move || {
-        let Served::Recommender(saved) = &l.model.served else {
-            unreachable!("checked above")
-        };
+    let items = on_recommender(&s, &live, move |saved| {
         lowrank_mf::similar_items(&saved.model, idx, n).map(|list| items_json(saved, &list))
     })
     .await?

@@ -343,48 +343,43 @@ fn load_run(dir: &Path) -> Result<Run, Failure> {
     }
 }
 
-fn read_npy(dir: &Path, name: &str) -> Result<Mat<f64>, Failure> {
+/// The path of a factor file, which must exist.
+fn factor_path(dir: &Path, name: &str) -> Result<PathBuf, Failure> {
     let path = dir.join(name);
     if !path.is_file() {
         return Err(input_error(dir, format!("{name} is missing")));
     }
-    let opts = lowrank_io::ReadOptions {
-        format: Some(lowrank_io::Format::Npy),
-        ..lowrank_io::ReadOptions::default()
-    };
-    let loaded = lowrank_io::read_matrix(&path, &opts)?;
-    lowrank_io::check_finite(&loaded.matrix).map_err(|e| {
-        Failure::new(
-            failure::INPUT,
-            anyhow::anyhow!(
-                "{}: {e}; the factors of a result must be finite (was the run corrupted?)",
-                path.display()
-            ),
-        )
-    })?;
-    match loaded.matrix {
+    Ok(path)
+}
+
+fn non_finite(path: &Path, what: impl std::fmt::Display) -> Failure {
+    Failure::new(
+        failure::INPUT,
+        anyhow::anyhow!(
+            "{}: {what}; the factors of a result must be finite (was the run corrupted?)",
+            path.display()
+        ),
+    )
+}
+
+fn read_npy(dir: &Path, name: &str) -> Result<Mat<f64>, Failure> {
+    let path = factor_path(dir, name)?;
+    let matrix = Matrix::Dense(lowrank_io::read_dense_npy(&path)?);
+    // check_finite names the first bad entry's row and column.
+    lowrank_io::check_finite(&matrix).map_err(|e| non_finite(&path, e))?;
+    match matrix {
         Matrix::Dense(d) => Ok(d),
         Matrix::Sparse(_) => Err(input_error(dir, format!("{name} is not a dense array"))),
     }
 }
 
 fn read_vec(dir: &Path, name: &str) -> Result<Vec<f64>, Failure> {
-    let m = read_npy(dir, name)?;
-    if m.ncols() != 1 && m.nrows() != 1 {
-        return Err(input_error(
-            dir,
-            format!(
-                "{name} has shape {}x{}, expected a vector",
-                m.nrows(),
-                m.ncols()
-            ),
-        ));
+    let path = factor_path(dir, name)?;
+    let v = lowrank_io::read_npy_vector(&path)?;
+    if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+        return Err(non_finite(&path, format!("entry {} is {}", i + 1, v[i])));
     }
-    Ok(if m.ncols() == 1 {
-        m.col(0).iter().copied().collect()
-    } else {
-        m.row(0).iter().copied().collect()
-    })
+    Ok(v)
 }
 
 fn load_svd(dir: &Path) -> Result<Run, Failure> {

@@ -332,35 +332,11 @@ fn model_error(dir: &Path, msg: impl std::fmt::Display) -> Failure {
 }
 
 fn read_npy(dir: &Path, name: &str) -> Result<Mat<f64>, Failure> {
-    let path = dir.join(name);
-    let opts = lowrank_io::ReadOptions {
-        format: Some(lowrank_io::Format::Npy),
-        ..lowrank_io::ReadOptions::default()
-    };
-    let loaded = lowrank_io::read_matrix(&path, &opts).map_err(|e| model_error(dir, e))?;
-    match loaded.matrix {
-        Matrix::Dense(d) => Ok(d),
-        Matrix::Sparse(_) => Err(model_error(dir, format!("{name} is not dense"))),
-    }
+    lowrank_io::read_dense_npy(&dir.join(name)).map_err(|e| model_error(dir, e))
 }
 
 fn read_vec(dir: &Path, name: &str) -> Result<Vec<f64>, Failure> {
-    let m = read_npy(dir, name)?;
-    if m.ncols() != 1 && m.nrows() != 1 {
-        return Err(model_error(
-            dir,
-            format!(
-                "{name} has shape {}x{}, expected a vector",
-                m.nrows(),
-                m.ncols()
-            ),
-        ));
-    }
-    Ok(if m.ncols() == 1 {
-        m.col(0).iter().copied().collect()
-    } else {
-        m.row(0).iter().copied().collect()
-    })
+    lowrank_io::read_npy_vector(&dir.join(name)).map_err(|e| model_error(dir, e))
 }
 
 /// Reads and checks a model directory written by `lowrank pca --out`.
