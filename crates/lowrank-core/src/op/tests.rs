@@ -54,7 +54,8 @@ fn duplicate_policies() {
 fn sparse_products_match_dense_for_every_block_width() {
     let (csr, dense) = sample_csr();
     let d = DenseOp::new(dense.as_ref());
-    for b in [1, 2, 3, 7] {
+    // Every compile-time panel width of `A·X` (1–8), and wider blocks split into panels.
+    for b in [1, 2, 3, 4, 5, 6, 7, 8, 9, 20] {
         let x = Mat::<f64>::from_fn(4, b, |i, j| (i * 7 + j * 3) as f64 * 0.25 - 1.0);
         let y = Mat::<f64>::from_fn(5, b, |i, j| (i * 5 + j) as f64 * 0.5 - 2.0);
         for par in [Par::Seq, Par::rayon(2)] {
