@@ -823,6 +823,10 @@ const CLIP: Option<(f64, f64)> = Some((1.0, 5.0));
 fn short(h: &Hyper) -> String {
     match h.model {
         ModelKind::Baseline => format!("baseline reg_bias {} epochs {}", h.reg_bias, h.epochs),
+        ModelKind::BayesMf => format!(
+            "bayes-mf rank {} noise-precision {} sweeps {} (burn-in {}, thin {})",
+            h.rank, h.noise_precision, h.epochs, h.burn_in, h.thin
+        ),
         _ => format!(
             "{} rank {} reg {} epochs {}",
             h.model.name(),
@@ -902,7 +906,9 @@ struct Pick {
     inner: f64,
 }
 
-/// The cross-validation grid of one model.
+/// The cross-validation grid of one model. For `bayes-mf`, `regs` holds the noise
+/// precisions α (its regularization is learned, α is what plays λ's part), `epochs` is the
+/// longest chain and `lr` is unused.
 struct Grid {
     model: ModelKind,
     ranks: Vec<usize>,
@@ -916,21 +922,38 @@ impl Grid {
         let mut out = Vec::new();
         for &rank in &self.ranks {
             for &reg in &self.regs {
-                out.push(Hyper {
+                let base = Hyper {
                     rank,
-                    reg,
                     epochs: self.epochs,
-                    lr: self.lr,
-                    lr_decay: 1.0,
                     patience: 0,
                     clip: CLIP,
                     ..Hyper::for_model(self.model)
+                };
+                out.push(if self.model == ModelKind::BayesMf {
+                    Hyper {
+                        noise_precision: reg,
+                        ..base
+                    }
+                } else {
+                    Hyper {
+                        reg,
+                        lr: self.lr,
+                        lr_decay: 1.0,
+                        ..base
+                    }
                 });
             }
         }
         out
     }
     fn describe(&self) -> String {
+        if self.model == ModelKind::BayesMf {
+            let h = Hyper::for_model(ModelKind::BayesMf);
+            return format!(
+                "bayes-mf rank {:?} × noise-precision {:?}, {} sweeps max (burn-in {}, thin {})",
+                self.ranks, self.regs, self.epochs, h.burn_in, h.thin
+            );
+        }
         format!(
             "{} rank {:?} × reg {:?}, {} epochs max, lr {}",
             self.model.name(),
@@ -1008,7 +1031,7 @@ fn w4_cv(folds: &[Fold], grids: &[Grid], suffix: &str, why: &str) -> Result<Vec<
             .enumerate()
             .map(|(f, p)| {
                 format!(
-                    "f{}: {}{} λ{} e{}",
+                    "f{}: {}{} {} e{}",
                     f + 1,
                     if what == "best" {
                         format!("{} ", p.hyper.model.name())
@@ -1016,7 +1039,11 @@ fn w4_cv(folds: &[Fold], grids: &[Grid], suffix: &str, why: &str) -> Result<Vec<
                         String::new()
                     },
                     p.hyper.rank,
-                    p.hyper.reg,
+                    if p.hyper.model == ModelKind::BayesMf {
+                        format!("α{}", p.hyper.noise_precision)
+                    } else {
+                        format!("λ{}", p.hyper.reg)
+                    },
                     p.hyper.epochs
                 )
             })
@@ -1036,7 +1063,7 @@ fn w4_cv(folds: &[Fold], grids: &[Grid], suffix: &str, why: &str) -> Result<Vec<
             hyper: picks.iter().map(|p| p.hyper.clone()).collect(),
             chosen,
             notes: format!(
-                "chosen (rank λ epochs) {}; grid {grid_text}{why}; inner 3-fold CV on each training fold; fit s = the refit; \
+                "chosen (rank λ-or-α epochs) {}; grid {grid_text}{why}; inner 3-fold CV on each training fold; fit s = the refit; \
                  CV + refits + tests of all models, all folds: {total:.0} s",
                 picked.join(", ")
             ),
@@ -1051,7 +1078,7 @@ fn w4_cv(folds: &[Fold], grids: &[Grid], suffix: &str, why: &str) -> Result<Vec<
         ));
     }
     rows.push(row(
-        format!("cross-validated best (lowest inner RMSE of either model){suffix}"),
+        format!("cross-validated best (lowest inner RMSE of any model){suffix}"),
         overall
             .iter()
             .enumerate()
@@ -1116,6 +1143,17 @@ fn w4(dir: &Path, repeat: usize) -> Result<Vec<W4Row>> {
         ..Hyper::for_model(ModelKind::Baseline)
     };
     rows.push(w4_fixed("baseline", &folds, &baseline, repeat, "")?);
+    let bayes = Hyper {
+        clip: CLIP,
+        ..Hyper::for_model(ModelKind::BayesMf)
+    };
+    rows.push(w4_fixed(
+        "bayes-mf defaults",
+        &folds,
+        &bayes,
+        repeat,
+        "what `lowrank mf fit --model bayes-mf` does: Gibbs sampling, posterior mean of the kept samples",
+    )?);
     let grids = [
         Grid {
             model: ModelKind::BiasedMf,
@@ -1130,6 +1168,14 @@ fn w4(dir: &Path, repeat: usize) -> Result<Vec<W4Row>> {
             regs: vec![0.05, 0.1],
             epochs: 40,
             lr: 0.007,
+        },
+        // `regs` are noise precisions α here; the sweep count is chosen by the CV as well.
+        Grid {
+            model: ModelKind::BayesMf,
+            ranks: vec![8, 16, 32],
+            regs: vec![1.5, 2.0],
+            epochs: Hyper::for_model(ModelKind::BayesMf).epochs,
+            lr: 0.0,
         },
     ];
     rows.extend(w4_cv(&folds, &grids, "", "")?);

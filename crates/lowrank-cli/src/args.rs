@@ -216,6 +216,7 @@ pub(crate) struct SvdArgs {
 const MF_EXAMPLES: &str = "Examples (from the repository root):
   lowrank mf fit testdata/ratings/ratings_sample.tsv --out model/ --force
   lowrank mf fit testdata/ratings/ratings_sample.tsv --model svdpp --holdout 0.1 -o pp/ --force
+  lowrank mf fit testdata/ratings/ratings_sample.tsv --model bayes-mf -o bayes/ --force
   lowrank mf cv testdata/ratings/ratings_sample.tsv --folds 3 --grid rank=8,16 --grid reg=0.05,0.1
   lowrank mf eval model/ testdata/ratings/ratings_sample.tsv
   lowrank mf recommend model/ --user 196 -n 5
@@ -253,6 +254,9 @@ pub(crate) enum ModelArg {
     Svdpp,
     /// Implicit feedback (clicks, plays): confidence-weighted ALS with conjugate gradients.
     ImplicitAls,
+    /// Bayesian biased MF by Gibbs sampling (BPMF): averages posterior samples, learns its own
+    /// regularization (no --reg/--lr); an epoch is one sweep.
+    BayesMf,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,7 +320,7 @@ pub(crate) struct HyperArgs {
     /// Solver for biased-mf (svdpp uses SGD, implicit-als ALS).
     #[arg(long, value_enum)]
     pub(crate) solver: Option<SolverArg>,
-    /// Number of latent factors [biased-mf 64, svdpp 64, implicit-als 64].
+    /// Number of latent factors [biased-mf 64, svdpp 64, implicit-als 64, bayes-mf 16].
     #[arg(long, short = 'k', value_name = "K")]
     pub(crate) rank: Option<usize>,
     /// L2 regularization of the factors [biased-mf 0.1, svdpp 0.1, implicit-als 0.1].
@@ -331,15 +335,26 @@ pub(crate) struct HyperArgs {
     /// Learning-rate multiplier after each epoch, in (0, 1] [1 = constant].
     #[arg(long, value_name = "D")]
     pub(crate) lr_decay: Option<f64>,
-    /// Maximum epochs [biased-mf 45, svdpp 22, implicit-als 15, baseline 10].
+    /// Maximum epochs [biased-mf 45, svdpp 22, implicit-als 15, baseline 10]; bayes-mf: Gibbs
+    /// sweeps, burn-in included [200].
     #[arg(long, value_name = "N")]
     pub(crate) epochs: Option<usize>,
-    /// Standard deviation of the initial factors [0.05].
+    /// Standard deviation of the initial factors [0.05; bayes-mf 0.1].
     #[arg(long, value_name = "S")]
     pub(crate) init_std: Option<f64>,
     /// implicit-als: confidence 1 + alpha·r [20].
     #[arg(long, value_name = "A")]
     pub(crate) alpha: Option<f64>,
+    /// bayes-mf: sweeps discarded before samples are kept [50].
+    #[arg(long, value_name = "N")]
+    pub(crate) burn_in: Option<usize>,
+    /// bayes-mf: keep every N-th sweep after the burn-in; the model stores
+    /// (epochs − burn-in)/N samples of rank factors each [2].
+    #[arg(long, value_name = "N")]
+    pub(crate) thin: Option<usize>,
+    /// bayes-mf: precision α of the rating noise, r ~ N(prediction, 1/α) [1.5].
+    #[arg(long, value_name = "A")]
+    pub(crate) noise_precision: Option<f64>,
     /// Seed of the initialisation, the SGD order and the splits.
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,
@@ -358,9 +373,10 @@ pub(crate) struct MfFitArgs {
     /// How the validation set is chosen.
     #[arg(long, value_enum, default_value = "random")]
     pub(crate) split: SplitArg,
-    /// Early stopping: epochs without a better validation error before stopping (0 = never).
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    pub(crate) patience: usize,
+    /// Early stopping: epochs without a better validation error before stopping (0 = never)
+    /// [5; bayes-mf: does not apply, only 0 is accepted].
+    #[arg(long, value_name = "N")]
+    pub(crate) patience: Option<usize>,
     /// Output model directory (written atomically).
     #[arg(long, short, value_name = "DIR")]
     pub(crate) out: Option<PathBuf>,
@@ -383,7 +399,8 @@ pub(crate) struct MfCvArgs {
     #[arg(long, default_value_t = 5, value_name = "K")]
     pub(crate) folds: usize,
     /// A parameter and its values, e.g. `rank=16,32,64` (repeatable; keys: rank, reg,
-    /// reg-bias, lr, lr-decay, epochs, init-std, alpha). The grid is their product.
+    /// reg-bias, lr, lr-decay, epochs, init-std, alpha, burn-in, thin, noise-precision). The
+    /// grid is their product.
     #[arg(long, value_name = "KEY=V1,V2,...")]
     pub(crate) grid: Vec<String>,
     /// Random search: evaluate this many combinations drawn from the grid (seeded).

@@ -1938,3 +1938,203 @@ fn implicit_eval_without_hits_reports_ndcg_as_plain_zero() {
         .clone();
     assert!(!text.contains("-0.0000"), "{text}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// bayes-mf (BPMF by Gibbs sampling), stored as concatenated samples.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn bayes_mf_fits_stores_its_samples_and_eval_recommend_similar_work() {
+    let dir = scratch();
+    let d = dir.path();
+    let (train, _) = write_train_test(d);
+    // 30 sweeps, 10 burned, every 2nd kept: 10 samples of rank 4 → 40 stored factors.
+    let j = lowrank(
+        d,
+        [
+            "mf",
+            "fit",
+            "train.tsv",
+            "--model",
+            "bayes-mf",
+            "--rank",
+            "4",
+            "--epochs",
+            "30",
+            "--burn-in",
+            "10",
+            "--thin",
+            "2",
+            "--holdout",
+            "0.1",
+            "--json",
+            "--out",
+            "model",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(j["model"], "bayes-mf");
+    let m = &j["metrics"];
+    assert_eq!(m["epochs_run"], 30);
+    assert_eq!(m["best_epoch"], 30, "the whole chain is the model");
+    assert_eq!(m["stopped_early"], false);
+    let history = m["history"].as_array().unwrap();
+    assert_eq!(history.len(), 30);
+    // The last sweep's running posterior-mean RMSE is the stored model's validation RMSE.
+    let last = num(&history[29]["valid"]);
+    assert!(
+        (last - num(&m["valid_rmse"])).abs() < 1e-9,
+        "{last} vs {}",
+        m["valid_rmse"]
+    );
+    let man = read_json(&d.join("model/model.json"));
+    assert_eq!(man["kind"], "bayes-mf");
+    assert_eq!(man["rank"], 40);
+    assert_eq!(man["hyper"]["rank"], 4);
+    assert_eq!(man["hyper"]["burn_in"], 10);
+    assert_eq!(man["hyper"]["patience"], 0);
+
+    // eval on the 1600 training-file ratings against a prediction computed here from the
+    // stored arrays: μ + b_u + b_i + Σ_c P_uc Q_ic, clipped to the stored scale. Ratings of the
+    // 10% validation split are also in the file; their users and items are known unless they
+    // only appear there, and those get the documented fallback.
+    let p = read_npy(&d.join("model/user_factors.npy"));
+    let q = read_npy(&d.join("model/item_factors.npy"));
+    let bu = read_npy(&d.join("model/user_bias.npy"));
+    let bi = read_npy(&d.join("model/item_bias.npy"));
+    let n_users = train.iter().map(|r| &r.user).collect::<HashSet<_>>().len();
+    assert_eq!((p.nrows(), p.ncols()), (n_users, 40));
+    assert_eq!(q.ncols(), 40);
+    let users: HashMap<String, usize> = lines_of(&d.join("model/users.txt"))
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (s, i))
+        .collect();
+    let items: HashMap<String, usize> = lines_of(&d.join("model/items.txt"))
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| (s, i))
+        .collect();
+    let seen = training_counts_of_model(&d.join("model"));
+    let popularity = read_npy(&d.join("model/popularity.npy"));
+    let mu = num(&man["global_mean"]);
+    let clip = man["clip"].as_array().unwrap();
+    let (lo, hi) = (num(&clip[0]), num(&clip[1]));
+    let mut sse = 0.0;
+    for r in &train {
+        let u = users[&r.user];
+        let i = items[&r.item];
+        let ku = seen.get(&r.user).copied().unwrap_or(0) > 0;
+        let ki = popularity.data[i] > 0.0;
+        let mut x = mu;
+        if ku {
+            x += bu.data[u];
+        }
+        if ki {
+            x += bi.data[i];
+        }
+        if ku && ki {
+            x += (0..40).map(|c| p.at(u, c) * q.at(i, c)).sum::<f64>();
+        }
+        sse += (x.clamp(lo, hi) - r.value).powi(2);
+    }
+    let want = (sse / train.len() as f64).sqrt();
+    let e = lowrank(d, ["mf", "eval", "model", "train.tsv", "--json"])
+        .ok()
+        .json();
+    // Same terms, summed in a different order: agreement to rounding.
+    assert!(
+        (num(&e["rmse"]) - want).abs() < 1e-9,
+        "eval {} vs {want}",
+        e["rmse"]
+    );
+
+    let rec = lowrank(
+        d,
+        [
+            "mf",
+            "recommend",
+            "model",
+            "--user",
+            "196",
+            "-n",
+            "5",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    let list = scored_items(&rec);
+    assert_eq!(list.len(), 5);
+    assert_non_increasing("recommend", &list.iter().map(|x| x.1).collect::<Vec<_>>());
+    let sim = lowrank(
+        d,
+        [
+            "mf", "similar", "model", "--item", "242", "-n", "5", "--json",
+        ],
+    )
+    .ok()
+    .json();
+    let list = scored_items(&sim);
+    assert_eq!(list.len(), 5);
+    assert!(list.iter().all(|(i, s)| i != "242" && *s <= 1.0 + 1e-12));
+}
+
+#[test]
+fn bayes_mf_refuses_early_stopping_and_options_that_do_not_apply() {
+    let dir = scratch();
+    let d = dir.path();
+    let ml = td(ML);
+    lowrank(
+        d,
+        ["mf", "fit", &ml, "--model", "bayes-mf", "--patience", "3"],
+    )
+    .code(2)
+    .stderr_has(&["--patience 3", "does not apply to bayes-mf"]);
+    lowrank(d, ["mf", "fit", &ml, "--model", "bayes-mf", "--reg", "0.1"])
+        .code(2)
+        .stderr_has(&["--reg does not apply to bayes-mf"]);
+    lowrank(d, ["mf", "fit", &ml, "--burn-in", "5"])
+        .code(2)
+        .stderr_has(&["--burn-in applies to bayes-mf only"]);
+    lowrank(
+        d,
+        [
+            "mf",
+            "fit",
+            &ml,
+            "--model",
+            "bayes-mf",
+            "--epochs",
+            "10",
+            "--burn-in",
+            "10",
+        ],
+    )
+    .code(2)
+    .stderr_has(&["epochs", "at least burn-in + thin"]);
+    lowrank(d, ["mf", "fit", &ml, "--model", "bayes-mf", "--thin", "0"])
+        .code(2)
+        .stderr_has(&["thin"]);
+    // --patience 0 is accepted (it is what bayes-mf does anyway).
+    lowrank(
+        d,
+        [
+            "mf",
+            "fit",
+            &ml,
+            "--model",
+            "bayes-mf",
+            "--rank",
+            "2",
+            "--epochs",
+            "6",
+            "--burn-in",
+            "2",
+            "--patience",
+            "0",
+        ],
+    )
+    .ok();
+}

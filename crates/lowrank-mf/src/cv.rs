@@ -3,7 +3,10 @@
 //! Each candidate is trained on every fold's training part for its full `epochs`, and the
 //! held-out fold's error is recorded after every epoch. The curves are averaged over folds and
 //! the epoch count with the lowest mean error is chosen with the other parameters — the number
-//! of epochs is a hyper-parameter like the others, picked on held-out data only.
+//! of epochs is a hyper-parameter like the others, picked on held-out data only. For
+//! `bayes-mf` an epoch is a Gibbs sweep and the curve is the running posterior mean's error;
+//! only chain lengths that keep at least one sample (`burn_in + thin` sweeps or more) are
+//! candidates.
 
 use std::time::Instant;
 
@@ -68,7 +71,14 @@ pub fn cross_validate(
         }
         let epochs = curves.iter().map(Vec::len).min().unwrap_or(0);
         let mean_at = |e: usize| curves.iter().map(|c| c[e]).sum::<f64>() / curves.len() as f64;
-        let best = (0..epochs)
+        // bayes-mf keeps no sample before `burn_in + thin` sweeps: a shorter chain is not a
+        // valid candidate (its curve there is a single sample's error, not the model's).
+        let first = if hyper.model == crate::ModelKind::BayesMf {
+            (hyper.burn_in + hyper.thin - 1).min(epochs.saturating_sub(1))
+        } else {
+            0
+        };
+        let best = (first..epochs)
             .max_by(|&a, &b| {
                 let (x, y) = (mean_at(a), mean_at(b));
                 let ord = if explicit {
@@ -79,7 +89,7 @@ pub fn cross_validate(
                 // Prefer the earlier epoch on ties.
                 ord.then(b.cmp(&a))
             })
-            .unwrap_or(0);
+            .unwrap_or(first);
         let per_fold: Vec<f64> = curves.iter().map(|c| c[best]).collect();
         let mean = mean_at(best);
         let std = (per_fold.iter().map(|x| (x - mean).powi(2)).sum::<f64>()

@@ -7,7 +7,9 @@
 //! * [`ModelKind::BiasedMf`]: biases + `p_u·q_i`, by parallel block SGD or by ALS;
 //! * [`ModelKind::SvdPp`]: biased MF plus the implicit signal of which items a user rated;
 //! * [`ModelKind::ImplicitAls`]: confidence-weighted factorization of clicks/plays, solved by
-//!   ALS with conjugate gradients, evaluated with ranking metrics.
+//!   ALS with conjugate gradients, evaluated with ranking metrics;
+//! * [`ModelKind::BayesMf`]: Bayesian biased MF by Gibbs sampling (BPMF), whose prediction
+//!   averages posterior samples; stored as an ordinary factor model of rank `samples × k`.
 //!
 //! Training ([`fit`]) reports train and validation error per epoch, stops early with
 //! patience and keeps the best epoch; [`cross_validate`] picks rank, regularization and the
@@ -26,6 +28,7 @@
 //! # Ok::<(), lowrank_mf::MfError>(())
 //! ```
 
+mod bayes;
 mod cv;
 mod data;
 mod error;

@@ -18,6 +18,23 @@ pub enum ModelKind {
     SvdPp,
     /// Confidence-weighted factorization of implicit feedback (Hu, Koren & Volinsky 2008).
     ImplicitAls,
+    /// Bayesian biased MF fitted by Gibbs sampling (Salakhutdinov & Mnih 2008): the prediction
+    /// averages many posterior samples, and the regularization is learned by hyper-priors, so
+    /// no `λ` needs tuning. The fitted [`Model`] concatenates the kept samples (rank
+    /// `samples × k`), which makes its inner products exactly the posterior average.
+    ///
+    /// ```
+    /// use lowrank_mf::{fit, Hyper, ModelKind, Ratings};
+    /// let r = Ratings::new(vec![0, 0, 1, 1, 2], vec![0, 1, 1, 2, 0], vec![5.0, 3.0, 4.0, 1.0, 4.0], None, 3, 3)?;
+    /// // 12 sweeps, the first 4 discarded, every 2nd kept: 4 samples of rank 2.
+    /// let hyper = Hyper { rank: 2, epochs: 12, burn_in: 4, thin: 2, ..Hyper::for_model(ModelKind::BayesMf) };
+    /// let (model, summary) = fit(&r, None, &hyper, &mut |_| true)?;
+    /// assert_eq!(model.rank, 4 * 2);
+    /// assert_eq!(summary.history.len(), 12);
+    /// assert!(model.predict(0, 2).0.is_finite());
+    /// # Ok::<(), lowrank_mf::MfError>(())
+    /// ```
+    BayesMf,
 }
 
 impl ModelKind {
@@ -28,6 +45,7 @@ impl ModelKind {
             ModelKind::BiasedMf => "biased-mf",
             ModelKind::SvdPp => "svdpp",
             ModelKind::ImplicitAls => "implicit-als",
+            ModelKind::BayesMf => "bayes-mf",
         }
     }
     /// Whether the model predicts ratings (evaluated by RMSE) rather than rankings.
@@ -77,8 +95,26 @@ pub struct Hyper {
     pub cg_steps: usize,
     /// Predictions are clipped to this range (the rating scale), if set.
     pub clip: Option<(f64, f64)>,
-    /// Seed of the initialisation and of the SGD order.
+    /// Seed of the initialisation and of the SGD order (bayes-mf: of every draw).
     pub seed: u64,
+    /// bayes-mf: Gibbs sweeps discarded before samples are kept.
+    #[serde(default)]
+    pub burn_in: usize,
+    /// bayes-mf: after the burn-in, every `thin`-th sweep is kept; the model stores
+    /// `(epochs − burn_in)/thin` samples, so its factor count is that times `rank`.
+    #[serde(default = "one")]
+    pub thin: usize,
+    /// bayes-mf: precision `α` of the rating noise, `r ~ N(prediction, 1/α)`.
+    #[serde(default = "two")]
+    pub noise_precision: f64,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn two() -> f64 {
+    2.0
 }
 
 impl Default for Hyper {
@@ -98,6 +134,9 @@ impl Default for Hyper {
             cg_steps: 3,
             clip: None,
             seed: 0,
+            burn_in: 0,
+            thin: 1,
+            noise_precision: 2.0,
         }
     }
 }
@@ -133,6 +172,17 @@ impl Hyper {
                 reg: 0.1,
                 alpha: 20.0,
                 epochs: 15,
+                ..base
+            },
+            ModelKind::BayesMf => Hyper {
+                model,
+                rank: 16,
+                epochs: 200,
+                burn_in: 50,
+                thin: 2,
+                noise_precision: 1.5,
+                init_std: 0.1,
+                patience: 0,
                 ..base
             },
         }
@@ -175,6 +225,26 @@ impl Hyper {
         }
         if self.cg_steps == 0 {
             return bad("cg-steps", "0".into(), "at least 1");
+        }
+        if self.thin == 0 {
+            return bad("thin", "0".into(), "at least 1");
+        }
+        if !(self.noise_precision > 0.0 && self.noise_precision <= 1e6) {
+            return bad(
+                "noise-precision",
+                self.noise_precision.to_string(),
+                "a number in (0, 1e6]",
+            );
+        }
+        if self.model == ModelKind::BayesMf && self.epochs < self.burn_in + self.thin {
+            return bad(
+                "epochs",
+                format!(
+                    "{} (burn-in {}, thin {})",
+                    self.epochs, self.burn_in, self.thin
+                ),
+                "at least burn-in + thin, so that one sample is kept",
+            );
         }
         if let Some((lo, hi)) = self.clip {
             if !(lo < hi && lo.is_finite() && hi.is_finite()) {

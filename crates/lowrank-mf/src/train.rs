@@ -84,6 +84,9 @@ pub fn fit(
     if train.is_empty() {
         return Err(MfError::EmptyTraining(String::new()));
     }
+    if hyper.model == ModelKind::BayesMf {
+        return crate::bayes::fit(train, valid, hyper, on_epoch);
+    }
     let explicit = hyper.model.is_explicit();
     let k = if hyper.model == ModelKind::Baseline {
         0
@@ -154,6 +157,7 @@ pub fn fit(
                 implicit_sweep(train, &by_user, &by_item, &mut st, hyper);
                 None
             }
+            (ModelKind::BayesMf, _) => unreachable!("bayes-mf is fitted by crate::bayes::fit"),
         };
         let swept = t0.elapsed().as_secs_f64();
         train_seconds += swept;
@@ -459,8 +463,11 @@ impl SgdGrid {
     }
 }
 
-/// One SGD block: plain loops, compiled inside `pulp`'s dispatch so they vectorize with the
-/// CPU's widest instructions.
+/// One SGD block, compiled inside `pulp`'s dispatch for the CPU's widest vector instructions
+/// with fused multiply-adds. The dot product and the update are written with `pulp`'s SIMD
+/// registers: left to the auto-vectorizer, the 16-way dot product compiled to 128-bit
+/// multiply-adds, masked loads and shuffles, and a W4 fold took about 10% longer on one
+/// thread (best of several runs: 0.074 s against 0.067 s).
 struct SgdBlock<'a> {
     block: &'a [(u32, u32, f32)],
     p: &'a mut [f64],
@@ -479,7 +486,7 @@ struct SgdBlock<'a> {
 impl pulp::WithSimd for SgdBlock<'_> {
     type Output = f64;
     #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) -> f64 {
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> f64 {
         let SgdBlock {
             block,
             p,
@@ -496,48 +503,65 @@ impl pulp::WithSimd for SgdBlock<'_> {
         } = self;
         let mut sse = 0.0;
         // p ← p + lr·(e·q − reg·p) = shrink·p + (lr·e)·q: one multiply and one fused
-        // multiply-add per element (this code is compiled with FMA enabled by the dispatch).
+        // multiply-add per element.
         let shrink = 1.0 - lr * reg;
         for &(u, i, r) in block {
             let (u, i) = (u as usize - u0, i as usize - i0);
             let pu = &mut p[u * k..(u + 1) * k];
             let qi = &mut q[i * k..(i + 1) * k];
-            let e = r as f64 - (mu + bu[u] + bi[i] + dot_fma(pu, qi));
+            let e = r as f64 - (mu + bu[u] + bi[i] + dot_simd(simd, pu, qi));
             sse += e * e;
             bu[u] += lr * (e - reg_b * bu[u]);
             bi[i] += lr * (e - reg_b * bi[i]);
-            let step = lr * e;
-            for (a, b) in pu.iter_mut().zip(qi.iter_mut()) {
-                let (pa, qb) = (*a, *b);
-                *a = pa.mul_add(shrink, step * qb);
-                *b = qb.mul_add(shrink, step * pa);
-            }
+            sgd_step(simd, pu, qi, shrink, lr * e);
         }
         sse
     }
 }
 
-/// Dot product with fused multiply-adds and 16 partial sums, for kernels compiled inside the
-/// `pulp` dispatch (where `mul_add` is one instruction; outside it, it would be a libm call).
+/// The factor update of one rating, `p ← shrink·p + step·q` and `q ← shrink·q + step·p`
+/// (with the old `p`), in whole SIMD registers and then a scalar tail.
 #[inline(always)]
-fn dot_fma(a: &[f64], b: &[f64]) -> f64 {
-    const W: usize = 16;
-    let mut acc = [0.0f64; W];
-    let (ca, cb) = (a.chunks_exact(W), b.chunks_exact(W));
+fn sgd_step<S: pulp::Simd>(simd: S, pu: &mut [f64], qi: &mut [f64], shrink: f64, step: f64) {
+    let (ph, pt) = S::as_mut_simd_f64s(pu);
+    let (qh, qt) = S::as_mut_simd_f64s(qi);
+    let (shrink_v, step_v) = (simd.splat_f64s(shrink), simd.splat_f64s(step));
+    for (a, b) in ph.iter_mut().zip(qh.iter_mut()) {
+        let (pa, qb) = (*a, *b);
+        *a = simd.mul_add_f64s(pa, shrink_v, simd.mul_f64s(step_v, qb));
+        *b = simd.mul_add_f64s(qb, shrink_v, simd.mul_f64s(step_v, pa));
+    }
+    for (a, b) in pt.iter_mut().zip(qt.iter_mut()) {
+        let (pa, qb) = (*a, *b);
+        *a = pa.mul_add(shrink, step * qb);
+        *b = qb.mul_add(shrink, step * pa);
+    }
+}
+
+/// Dot product in SIMD registers with fused multiply-adds and two accumulators; the tail
+/// (rank not a multiple of the register width) goes through one masked load. The summation
+/// order is fixed for a given register width, so results are the same on every run and
+/// thread count, but may differ in the last bits between AVX2 and AVX-512 machines.
+#[inline(always)]
+fn dot_simd<S: pulp::Simd>(simd: S, a: &[f64], b: &[f64]) -> f64 {
+    let (ah, at) = S::as_simd_f64s(a);
+    let (bh, bt) = S::as_simd_f64s(b);
+    let zero = simd.splat_f64s(0.0);
+    let (mut s0, mut s1) = (zero, zero);
+    let (ca, cb) = (ah.chunks_exact(2), bh.chunks_exact(2));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
-        for l in 0..W {
-            acc[l] = x[l].mul_add(y[l], acc[l]);
-        }
+        s0 = simd.mul_add_f64s(x[0], y[0], s0);
+        s1 = simd.mul_add_f64s(x[1], y[1], s1);
     }
-    for (l, (x, y)) in ra.iter().zip(rb).enumerate() {
-        acc[l] = x.mul_add(*y, acc[l]);
+    for (x, y) in ra.iter().zip(rb) {
+        s0 = simd.mul_add_f64s(*x, *y, s0);
     }
-    let mut s = [0.0f64; 4];
-    for l in 0..4 {
-        s[l] = (acc[l] + acc[l + 4]) + (acc[l + 8] + acc[l + 12]);
+    if !at.is_empty() {
+        let (x, y) = (simd.partial_load_f64s(at), simd.partial_load_f64s(bt));
+        s1 = simd.mul_add_f64s(x, y, s1);
     }
-    (s[0] + s[1]) + (s[2] + s[3])
+    simd.reduce_sum_f64s(simd.add_f64s(s0, s1))
 }
 
 /// Splits factor rows and biases at the cut points into disjoint mutable ranges.
@@ -749,4 +773,60 @@ fn implicit_sweep(train: &Ratings, by_user: &Index, by_item: &Index, st: &mut St
     side(&mut st.p, by_user, &st.q, items);
     let users = &train.users;
     side(&mut st.q, by_item, &st.p, users);
+}
+
+#[cfg(test)]
+mod sgd_kernel_tests {
+    use super::{dot_simd, sgd_step};
+
+    /// Runs the SGD kernels' building blocks with the CPU's widest SIMD, as `SgdBlock` does.
+    struct Kernels<'a> {
+        a: &'a [f64],
+        b: &'a [f64],
+        shrink: f64,
+        step: f64,
+    }
+
+    impl pulp::WithSimd for Kernels<'_> {
+        type Output = (f64, Vec<f64>, Vec<f64>);
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, simd: S) -> Self::Output {
+            let (mut p, mut q) = (self.a.to_vec(), self.b.to_vec());
+            let d = dot_simd(simd, self.a, self.b);
+            sgd_step(simd, &mut p, &mut q, self.shrink, self.step);
+            (d, p, q)
+        }
+    }
+
+    /// Every length from 0 to 40 covers empty rows, rows shorter than one register, whole
+    /// registers, odd register counts and masked tails for both AVX2 (4) and AVX-512 (8).
+    #[test]
+    fn simd_dot_and_update_match_the_scalar_formulas() {
+        for k in 0..=40usize {
+            let a: Vec<f64> = (0..k)
+                .map(|j| ((j * 7 + 3) % 11) as f64 / 3.0 - 1.5)
+                .collect();
+            let b: Vec<f64> = (0..k)
+                .map(|j| ((j * 5 + 1) % 13) as f64 / 4.0 - 1.2)
+                .collect();
+            let (shrink, step) = (0.9999, -0.0123);
+            let (d, p, q) = pulp::Arch::new().dispatch(Kernels {
+                a: &a,
+                b: &b,
+                shrink,
+                step,
+            });
+            let exact: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            let magnitude: f64 = a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum();
+            // Any summation order of k products is within k·ε·Σ|a_j b_j| of the exact sum
+            // (Higham, "Accuracy and Stability", §3.1); the reference's own error is as large.
+            let tol = 2.0 * (k as f64) * f64::EPSILON * magnitude;
+            assert!((d - exact).abs() <= tol, "k {k}: {d} vs {exact}");
+            // Same fused multiply-adds as the scalar form, so equal to the last bit.
+            for (j, (x, y)) in a.iter().zip(&b).enumerate() {
+                assert_eq!(p[j], x.mul_add(shrink, step * y), "k {k}, p[{j}]");
+                assert_eq!(q[j], y.mul_add(shrink, step * x), "k {k}, q[{j}]");
+            }
+        }
+    }
 }

@@ -89,8 +89,17 @@ fn take_ratings(f: &mut RatingsFile) -> Result<Ratings, Failure> {
 
 /// Memory a fit needs beyond the ratings already read: per-rating indexes and SGD blocks,
 /// and three copies of the factors (state, best epoch, the model evaluated each epoch).
+/// bayes-mf instead keeps every stored sample: `(epochs − burn_in)/thin` copies of the
+/// factors, plus the current sample and a running prediction per rating.
 fn fit_memory_estimate(r: &Ratings, h: &Hyper) -> u64 {
     let per_rating = 12 /* columns */ + 8 /* user+item index */ + 12 /* SGD blocks */ + 12 /* split copy */;
+    if h.model == ModelKind::BayesMf {
+        let samples = (h.epochs.saturating_sub(h.burn_in) / h.thin.max(1)) as u64;
+        let k = h.rank.max(1) as u64;
+        // 16 bytes per rating: the running prediction sums of the train and validation sets.
+        return r.len() as u64 * (per_rating + 16)
+            + (r.n_users + r.n_items) as u64 * ((samples + 1) * k * 8 + 40);
+    }
     let k = h.rank.max(1) as u64 * if h.model == ModelKind::SvdPp { 2 } else { 1 };
     r.len() as u64 * per_rating + (r.n_users + r.n_items) as u64 * (k * 8 * 3 + 24)
 }
@@ -101,6 +110,7 @@ fn model_kind(m: ModelArg) -> ModelKind {
         ModelArg::BiasedMf => ModelKind::BiasedMf,
         ModelArg::Svdpp => ModelKind::SvdPp,
         ModelArg::ImplicitAls => ModelKind::ImplicitAls,
+        ModelArg::BayesMf => ModelKind::BayesMf,
     }
 }
 
@@ -132,6 +142,31 @@ fn hyper_from(a: &HyperArgs) -> Result<Hyper, Failure> {
             "--rank does not apply to the baseline model (it has no factors)",
         ));
     }
+    let bayes_only = [
+        ("--burn-in", a.burn_in.is_some()),
+        ("--thin", a.thin.is_some()),
+        ("--noise-precision", a.noise_precision.is_some()),
+    ];
+    let not_bayes = [
+        ("--reg", a.reg.is_some()),
+        ("--reg-bias", a.reg_bias.is_some()),
+        ("--lr", a.lr.is_some()),
+        ("--lr-decay", a.lr_decay.is_some()),
+        ("--alpha", a.alpha.is_some()),
+    ];
+    if kind == ModelKind::BayesMf {
+        if let Some((flag, _)) = not_bayes.iter().find(|(_, given)| *given) {
+            return Err(Failure::usage(format!(
+                "{flag} does not apply to bayes-mf: its regularization is learned by the \
+                 hyper-priors and it has no learning rate (its options are --rank, --epochs, \
+                 --burn-in, --thin, --noise-precision, --init-std)"
+            )));
+        }
+    } else if let Some((flag, _)) = bayes_only.iter().find(|(_, given)| *given) {
+        return Err(Failure::usage(format!(
+            "{flag} applies to bayes-mf only (--model bayes-mf)"
+        )));
+    }
     macro_rules! set {
         ($f:ident) => {
             if let Some(v) = a.$f {
@@ -147,6 +182,9 @@ fn hyper_from(a: &HyperArgs) -> Result<Hyper, Failure> {
     set!(epochs);
     set!(init_std);
     set!(alpha);
+    set!(burn_in);
+    set!(thin);
+    set!(noise_precision);
     h.seed = a.seed;
     h.validate()?;
     Ok(h)
@@ -177,7 +215,18 @@ fn seen_lists(r: &Ratings) -> (Vec<u64>, Vec<u32>) {
 
 fn fit_cmd(a: MfFitArgs, g: &Global) -> Result<(), Failure> {
     let mut hyper = hyper_from(&a.hyper)?;
-    hyper.patience = a.patience;
+    hyper.patience = match (hyper.model, a.patience) {
+        // Early stopping does not apply to a sampler: its prediction averages every kept
+        // sample, and more samples only refine it.
+        (ModelKind::BayesMf, Some(p)) if p > 0 => {
+            return Err(Failure::usage(format!(
+                "--patience {p}: early stopping does not apply to bayes-mf (the prediction \
+                 averages every kept sample); set the chain length with --epochs and --burn-in"
+            )))
+        }
+        (ModelKind::BayesMf, _) => 0,
+        (_, p) => p.unwrap_or(5),
+    };
     if let Some(f) = a.holdout {
         if !(f > 0.0 && f < 1.0) {
             return Err(Failure::usage(format!(
@@ -272,6 +321,7 @@ fn fit_cmd(a: MfFitArgs, g: &Global) -> Result<(), Failure> {
         "ratings_per_second": summary.ratings_per_second,
         "history": summary.history,
     });
+    let model_rank = model.rank;
     let mut written = None;
     if let Some(dir) = out {
         bar.phase("writing the model");
@@ -339,21 +389,40 @@ fn fit_cmd(a: MfFitArgs, g: &Global) -> Result<(), Failure> {
             String::new()
         }
     );
-    let _ = writeln!(
-        s,
-        "model {} rank {} reg {} reg-bias {} lr {} epochs {}{}",
-        hyper.model.name(),
-        hyper.rank,
-        hyper.reg,
-        hyper.reg_bias,
-        hyper.lr,
-        hyper.epochs,
-        valid.as_ref().map_or(String::new(), |v| format!(
-            ", validation {} ratings (patience {})",
-            v.len(),
-            hyper.patience
-        ))
-    );
+    if hyper.model == ModelKind::BayesMf {
+        let _ = writeln!(
+            s,
+            "model bayes-mf rank {} sweeps {} burn-in {} thin {} noise-precision {}: {} samples \
+             averaged, stored as {} factors{}",
+            hyper.rank,
+            hyper.epochs,
+            hyper.burn_in,
+            hyper.thin,
+            hyper.noise_precision,
+            (hyper.epochs - hyper.burn_in) / hyper.thin,
+            model_rank,
+            valid.as_ref().map_or(String::new(), |v| format!(
+                ", validation {} ratings (running posterior mean)",
+                v.len()
+            ))
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "model {} rank {} reg {} reg-bias {} lr {} epochs {}{}",
+            hyper.model.name(),
+            hyper.rank,
+            hyper.reg,
+            hyper.reg_bias,
+            hyper.lr,
+            hyper.epochs,
+            valid.as_ref().map_or(String::new(), |v| format!(
+                ", validation {} ratings (patience {})",
+                v.len(),
+                hyper.patience
+            ))
+        );
+    }
     let _ = writeln!(
         s,
         "{:>6} {:>12} {:>12}",
@@ -451,12 +520,22 @@ fn parse_grid(specs: &[String]) -> Result<Vec<(String, Vec<f64>)>, Failure> {
             .ok_or_else(|| Failure::usage(format!("--grid '{s}': expected KEY=V1,V2,...")))?;
         let key = k.trim().replace('_', "-");
         if ![
-            "rank", "reg", "reg-bias", "lr", "lr-decay", "epochs", "init-std", "alpha",
+            "rank",
+            "reg",
+            "reg-bias",
+            "lr",
+            "lr-decay",
+            "epochs",
+            "init-std",
+            "alpha",
+            "burn-in",
+            "thin",
+            "noise-precision",
         ]
         .contains(&key.as_str())
         {
             return Err(Failure::usage(format!(
-                "--grid '{s}': unknown key '{key}' (rank, reg, reg-bias, lr, lr-decay, epochs, init-std, alpha)"
+                "--grid '{s}': unknown key '{key}' (rank, reg, reg-bias, lr, lr-decay, epochs, init-std, alpha, burn-in, thin, noise-precision)"
             )));
         }
         let vals: Result<Vec<f64>, _> = vs.split(',').map(|v| v.trim().parse::<f64>()).collect();
@@ -489,6 +568,9 @@ fn apply(h: &mut Hyper, key: &str, v: f64) -> Result<(), Failure> {
         "epochs" => h.epochs = int(v)?,
         "init-std" => h.init_std = v,
         "alpha" => h.alpha = v,
+        "burn-in" => h.burn_in = int(v)?,
+        "thin" => h.thin = int(v)?,
+        "noise-precision" => h.noise_precision = v,
         _ => unreachable!("keys checked in parse_grid"),
     }
     Ok(())
@@ -578,6 +660,9 @@ fn cv_cmd(a: MfCvArgs, g: &Global) -> Result<(), Failure> {
             "epochs" => h.epochs.to_string(),
             "init-std" => h.init_std.to_string(),
             "alpha" => h.alpha.to_string(),
+            "burn-in" => h.burn_in.to_string(),
+            "thin" => h.thin.to_string(),
+            "noise-precision" => h.noise_precision.to_string(),
             _ => String::new(),
         }
     };
