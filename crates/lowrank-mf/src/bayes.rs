@@ -92,16 +92,15 @@ struct Prior {
     precision_mean: Vec<f64>,
 }
 
-/// Fits BPMF; called by [`crate::fit`] for [`ModelKind::BayesMf`]. `valid`, if given, is
-/// scored after every sweep with the running posterior mean (the current sample's prediction
-/// during burn-in).
+/// Fits BPMF; called by [`crate::fit`] for [`ModelKind::BayesMf`], after it has validated
+/// `hyper` and checked that `train` is not empty. `valid`, if given, is scored after every
+/// sweep with the running posterior mean (the current sample's prediction during burn-in).
 pub(crate) fn fit(
     train: &Ratings,
     valid: Option<&Ratings>,
     hyper: &Hyper,
     on_epoch: &mut dyn FnMut(&EpochStats) -> bool,
 ) -> Result<(Model, FitSummary), MfError> {
-    hyper.validate()?;
     if hyper.patience > 0 {
         return Err(MfError::InvalidParameter {
             name: "patience",
@@ -109,9 +108,6 @@ pub(crate) fn fit(
             expected: "0: early stopping does not apply to bayes-mf (its prediction averages \
                        every kept sample, and more samples only refine it)",
         });
-    }
-    if train.is_empty() {
-        return Err(MfError::EmptyTraining(String::new()));
     }
     let k = hyper.rank;
     let d = k + 1;
