@@ -199,19 +199,23 @@ pub(crate) fn run(a: DriftArgs, g: &Global) -> Result<(), Failure> {
     let mut notes = notes(&run_a, &run_b);
     notes.extend(mf_notes);
 
-    let mut files: Vec<String> = Vec::new();
+    let files: Vec<String> = if a.out.is_some() {
+        vec!["drift.json".into(), "drift.svg".into(), "angles.svg".into()]
+    } else {
+        Vec::new()
+    };
+    // One document for both the file and `--json`.
+    let doc = document(
+        &run_a,
+        &run_b,
+        &drift,
+        &thresholds,
+        &verdict,
+        &notes,
+        &files,
+    );
     if let Some(out) = &a.out {
         bar.phase("writing");
-        files = vec!["drift.json".into(), "drift.svg".into(), "angles.svg".into()];
-        let doc = document(
-            &run_a,
-            &run_b,
-            &drift,
-            &thresholds,
-            &verdict,
-            &notes,
-            &files,
-        );
         let dir = OutputDir::create(out, a.force).map_err(Failure::output)?;
         let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| Failure::internal(e.into()))?;
         lowrank_io::write_atomic(&dir.file("drift.json"), &bytes).map_err(Failure::output)?;
@@ -230,15 +234,6 @@ pub(crate) fn run(a: DriftArgs, g: &Global) -> Result<(), Failure> {
     bar.finish();
 
     if g.json {
-        let doc = document(
-            &run_a,
-            &run_b,
-            &drift,
-            &thresholds,
-            &verdict,
-            &notes,
-            &files,
-        );
         crate::report::print_json(&doc)?;
     } else {
         crate::report::print_text(&summary(
