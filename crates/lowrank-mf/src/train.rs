@@ -97,7 +97,21 @@ pub fn fit(
     let by_item = train.by_item();
     let mut rng = ChaCha8Rng::seed_from_u64(hyper.seed);
     let normal = Normal::new(0.0, hyper.init_std.max(0.0)).expect("finite std");
-    let mut init = |len: usize| -> Vec<f64> { (0..len).map(|_| normal.sample(&mut rng)).collect() };
+    let mut draw = || normal.sample(&mut rng);
+    let sgd = hyper.model == ModelKind::BiasedMf && hyper.solver == Solver::Sgd;
+    // SGD's factors are drawn straight into single precision (the same draws, rounded): an f64
+    // copy next to them would add half again to the peak memory on large problems.
+    let mut factors32 = sgd.then(|| SgdFactors {
+        p: (0..train.n_users * k).map(|_| draw() as f32).collect(),
+        q: (0..train.n_items * k).map(|_| draw() as f32).collect(),
+    });
+    let mut init = |len: usize| -> Vec<f64> {
+        if sgd {
+            Vec::new()
+        } else {
+            (0..len).map(|_| draw()).collect()
+        }
+    };
     let mut st = State {
         mu: if explicit { train.mean() } else { 0.0 },
         bu: vec![0.0; train.n_users],
@@ -115,8 +129,9 @@ pub fn fit(
         // Implicit ALS solves users first; start users at zero and items small.
         st.p.iter_mut().for_each(|v| *v = 0.0);
     }
-    let grid = (hyper.model == ModelKind::BiasedMf && hyper.solver == Solver::Sgd)
-        .then(|| SgdGrid::new(train, &by_user, &by_item, hyper.seed));
+    let mut grid = factors32
+        .take()
+        .map(|f| (SgdGrid::new(train, &by_user, &by_item, hyper.seed), f));
     let popularity: Vec<f64> = (0..train.n_items)
         .map(|i| by_item.count(i) as f64)
         .collect();
@@ -139,11 +154,8 @@ pub fn fit(
             }
             (ModelKind::BiasedMf, Solver::Sgd) => {
                 let epoch_seed = hyper.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                Some(
-                    grid.as_ref()
-                        .expect("built for SGD")
-                        .sweep(&mut st, hyper, lr, epoch_seed),
-                )
+                let (grid, factors) = grid.as_mut().expect("built for SGD");
+                Some(grid.sweep(factors, &mut st, hyper, lr, epoch_seed))
             }
             (ModelKind::BiasedMf, Solver::Als) => {
                 als_sweep(train, &by_user, &by_item, &mut st, hyper);
@@ -159,9 +171,24 @@ pub fn fit(
             }
             (ModelKind::BayesMf, _) => unreachable!("bayes-mf is fitted by crate::bayes::fit"),
         };
+        let need_model = valid.is_some() || (explicit && running_sse.is_none());
+        // SGD works on its own single-precision copy of the factors; the f64 state is brought
+        // up to date only when a model is evaluated, and after the last epoch.
+        if let (Some((_, factors)), true) = (&grid, need_model) {
+            factors.widen_into(&mut st);
+        }
         let swept = t0.elapsed().as_secs_f64();
         train_seconds += swept;
-        if let Some((what, value)) = state_non_finite(&st) {
+        let non_finite = match (&grid, need_model) {
+            // A non-finite factor makes every later error non-finite, so the running error
+            // catches it (at the latest one epoch on); the final state is checked in full.
+            (Some(_), false) => running_sse
+                .filter(|sse| !sse.is_finite())
+                .map(|sse| ("training error", sse))
+                .or_else(|| biases_non_finite(&st)),
+            _ => state_non_finite(&st),
+        };
+        if let Some((what, value)) = non_finite {
             return Err(MfError::Diverged {
                 epoch,
                 what,
@@ -170,7 +197,6 @@ pub fn fit(
                 suggest: lr / 10.0,
             });
         }
-        let need_model = valid.is_some() || (explicit && running_sse.is_none());
         let model = need_model.then(|| to_model(&st, train, &by_user, hyper, &popularity));
         let train_rmse = if !explicit {
             None
@@ -238,7 +264,22 @@ pub fn fit(
     }
     let (best_epoch, final_state) = match best {
         Some((_, e, s)) => (e, s),
-        None => (history.len(), st),
+        None => {
+            if let Some((blocks, factors)) = grid.take() {
+                drop(blocks);
+                factors.into_state(&mut st);
+                if let Some((what, value)) = state_non_finite(&st) {
+                    return Err(MfError::Diverged {
+                        epoch: history.len(),
+                        what,
+                        value,
+                        lr,
+                        suggest: lr / 10.0,
+                    });
+                }
+            }
+            (history.len(), st)
+        }
     };
     let model = into_model(final_state, train, &by_user, hyper, &popularity);
     let processed = train.len() as f64 * history.len() as f64;
@@ -263,6 +304,15 @@ fn rating_span(r: &Ratings) -> f64 {
             (a.min(v), b.max(v))
         });
     (hi - lo).abs() as f64
+}
+
+fn biases_non_finite(st: &State) -> Option<(&'static str, f64)> {
+    for (what, v) in [("user bias", &st.bu), ("item bias", &st.bi)] {
+        if let Some(x) = v.iter().find(|x| !x.is_finite()) {
+            return Some((what, *x));
+        }
+    }
+    None
 }
 
 fn state_non_finite(st: &State) -> Option<(&'static str, f64)> {
@@ -417,7 +467,14 @@ impl SgdGrid {
 
     /// One epoch: `GRID` sub-epochs, each running the `GRID` blocks of one diagonal in
     /// parallel (they share no user and no item, so no locks and no races).
-    fn sweep(&self, st: &mut State, h: &Hyper, lr: f64, seed: u64) -> f64 {
+    fn sweep(
+        &self,
+        factors: &mut SgdFactors,
+        st: &mut State,
+        h: &Hyper,
+        lr: f64,
+        seed: u64,
+    ) -> f64 {
         let k = st.k;
         let mu = st.mu;
         let (reg, reg_b) = (h.reg, h.reg_bias);
@@ -425,8 +482,8 @@ impl SgdGrid {
         let mut diagonals: Vec<usize> = (0..GRID).collect();
         diagonals.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
         for s in diagonals {
-            let users = split_ranges(&mut st.p, &mut st.bu, &self.user_cut, k);
-            let mut items = split_ranges(&mut st.q, &mut st.bi, &self.item_cut, k);
+            let users = split_ranges(&mut factors.p, &mut st.bu, &self.user_cut, k);
+            let mut items = split_ranges(&mut factors.q, &mut st.bi, &self.item_cut, k);
             items.rotate_left(s);
             let block_sse: Vec<f64> = users
                 .into_par_iter()
@@ -463,6 +520,32 @@ impl SgdGrid {
     }
 }
 
+/// The factor matrices SGD works on, in single precision (as LIBMF keeps them): half the
+/// memory traffic and twice the lanes per SIMD register of `f64`. A rating's update is of order
+/// `lr·e·q ≈ 10⁻⁴`, far above `f32`'s rounding of the factors (≈ 10⁻⁸); the error sums and
+/// biases stay in `f64`. `State::p` and `State::q` stay empty during training and are filled
+/// from these when a model is needed (validation, the saved model).
+struct SgdFactors {
+    p: Vec<f32>,
+    q: Vec<f32>,
+}
+
+impl SgdFactors {
+    fn widen_into(&self, st: &mut State) {
+        for (dst, src) in [(&mut st.p, &self.p), (&mut st.q, &self.q)] {
+            dst.clear();
+            dst.extend(src.iter().map(|&x| x as f64));
+        }
+    }
+
+    /// Like [`SgdFactors::widen_into`], freeing each single-precision matrix once converted.
+    fn into_state(self, st: &mut State) {
+        let widen = |v: Vec<f32>| v.into_iter().map(|x| x as f64).collect();
+        st.p = widen(self.p);
+        st.q = widen(self.q);
+    }
+}
+
 /// One SGD block, compiled inside `pulp`'s dispatch for the CPU's widest vector instructions
 /// with fused multiply-adds. The dot product and the update are written with `pulp`'s SIMD
 /// registers: left to the auto-vectorizer, the 16-way dot product compiled to 128-bit
@@ -470,8 +553,8 @@ impl SgdGrid {
 /// thread (best of several runs: 0.074 s against 0.067 s).
 struct SgdBlock<'a> {
     block: &'a [(u32, u32, f32)],
-    p: &'a mut [f64],
-    q: &'a mut [f64],
+    p: &'a mut [f32],
+    q: &'a mut [f32],
     bu: &'a mut [f64],
     bi: &'a mut [f64],
     u0: usize,
@@ -504,16 +587,16 @@ impl pulp::WithSimd for SgdBlock<'_> {
         let mut sse = 0.0;
         // p ← p + lr·(e·q − reg·p) = shrink·p + (lr·e)·q: one multiply and one fused
         // multiply-add per element.
-        let shrink = 1.0 - lr * reg;
+        let shrink = (1.0 - lr * reg) as f32;
         for &(u, i, r) in block {
             let (u, i) = (u as usize - u0, i as usize - i0);
             let pu = &mut p[u * k..(u + 1) * k];
             let qi = &mut q[i * k..(i + 1) * k];
-            let e = r as f64 - (mu + bu[u] + bi[i] + dot_simd(simd, pu, qi));
+            let e = r as f64 - (mu + bu[u] + bi[i] + dot_simd(simd, pu, qi) as f64);
             sse += e * e;
             bu[u] += lr * (e - reg_b * bu[u]);
             bi[i] += lr * (e - reg_b * bi[i]);
-            sgd_step(simd, pu, qi, shrink, lr * e);
+            sgd_step(simd, pu, qi, shrink, (lr * e) as f32);
         }
         sse
     }
@@ -522,14 +605,14 @@ impl pulp::WithSimd for SgdBlock<'_> {
 /// The factor update of one rating, `p ← shrink·p + step·q` and `q ← shrink·q + step·p`
 /// (with the old `p`), in whole SIMD registers and then a scalar tail.
 #[inline(always)]
-fn sgd_step<S: pulp::Simd>(simd: S, pu: &mut [f64], qi: &mut [f64], shrink: f64, step: f64) {
-    let (ph, pt) = S::as_mut_simd_f64s(pu);
-    let (qh, qt) = S::as_mut_simd_f64s(qi);
-    let (shrink_v, step_v) = (simd.splat_f64s(shrink), simd.splat_f64s(step));
+fn sgd_step<S: pulp::Simd>(simd: S, pu: &mut [f32], qi: &mut [f32], shrink: f32, step: f32) {
+    let (ph, pt) = S::as_mut_simd_f32s(pu);
+    let (qh, qt) = S::as_mut_simd_f32s(qi);
+    let (shrink_v, step_v) = (simd.splat_f32s(shrink), simd.splat_f32s(step));
     for (a, b) in ph.iter_mut().zip(qh.iter_mut()) {
         let (pa, qb) = (*a, *b);
-        *a = simd.mul_add_f64s(pa, shrink_v, simd.mul_f64s(step_v, qb));
-        *b = simd.mul_add_f64s(qb, shrink_v, simd.mul_f64s(step_v, pa));
+        *a = simd.mul_add_f32s(pa, shrink_v, simd.mul_f32s(step_v, qb));
+        *b = simd.mul_add_f32s(qb, shrink_v, simd.mul_f32s(step_v, pa));
     }
     for (a, b) in pt.iter_mut().zip(qt.iter_mut()) {
         let (pa, qb) = (*a, *b);
@@ -543,34 +626,34 @@ fn sgd_step<S: pulp::Simd>(simd: S, pu: &mut [f64], qi: &mut [f64], shrink: f64,
 /// order is fixed for a given register width, so results are the same on every run and
 /// thread count, but may differ in the last bits between AVX2 and AVX-512 machines.
 #[inline(always)]
-fn dot_simd<S: pulp::Simd>(simd: S, a: &[f64], b: &[f64]) -> f64 {
-    let (ah, at) = S::as_simd_f64s(a);
-    let (bh, bt) = S::as_simd_f64s(b);
-    let zero = simd.splat_f64s(0.0);
+fn dot_simd<S: pulp::Simd>(simd: S, a: &[f32], b: &[f32]) -> f32 {
+    let (ah, at) = S::as_simd_f32s(a);
+    let (bh, bt) = S::as_simd_f32s(b);
+    let zero = simd.splat_f32s(0.0);
     let (mut s0, mut s1) = (zero, zero);
     let (ca, cb) = (ah.chunks_exact(2), bh.chunks_exact(2));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
-        s0 = simd.mul_add_f64s(x[0], y[0], s0);
-        s1 = simd.mul_add_f64s(x[1], y[1], s1);
+        s0 = simd.mul_add_f32s(x[0], y[0], s0);
+        s1 = simd.mul_add_f32s(x[1], y[1], s1);
     }
     for (x, y) in ra.iter().zip(rb) {
-        s0 = simd.mul_add_f64s(*x, *y, s0);
+        s0 = simd.mul_add_f32s(*x, *y, s0);
     }
     if !at.is_empty() {
-        let (x, y) = (simd.partial_load_f64s(at), simd.partial_load_f64s(bt));
-        s1 = simd.mul_add_f64s(x, y, s1);
+        let (x, y) = (simd.partial_load_f32s(at), simd.partial_load_f32s(bt));
+        s1 = simd.mul_add_f32s(x, y, s1);
     }
-    simd.reduce_sum_f64s(simd.add_f64s(s0, s1))
+    simd.reduce_sum_f32s(simd.add_f32s(s0, s1))
 }
 
 /// Splits factor rows and biases at the cut points into disjoint mutable ranges.
-fn split_ranges<'a>(
-    mut f: &'a mut [f64],
+fn split_ranges<'a, T>(
+    mut f: &'a mut [T],
     mut b: &'a mut [f64],
     cuts: &[usize],
     k: usize,
-) -> Vec<(&'a mut [f64], &'a mut [f64])> {
+) -> Vec<(&'a mut [T], &'a mut [f64])> {
     let mut out = Vec::with_capacity(GRID);
     for w in cuts.windows(2) {
         let n = w[1] - w[0];
@@ -781,14 +864,14 @@ mod sgd_kernel_tests {
 
     /// Runs the SGD kernels' building blocks with the CPU's widest SIMD, as `SgdBlock` does.
     struct Kernels<'a> {
-        a: &'a [f64],
-        b: &'a [f64],
-        shrink: f64,
-        step: f64,
+        a: &'a [f32],
+        b: &'a [f32],
+        shrink: f32,
+        step: f32,
     }
 
     impl pulp::WithSimd for Kernels<'_> {
-        type Output = (f64, Vec<f64>, Vec<f64>);
+        type Output = (f32, Vec<f32>, Vec<f32>);
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, simd: S) -> Self::Output {
             let (mut p, mut q) = (self.a.to_vec(), self.b.to_vec());
@@ -803,11 +886,11 @@ mod sgd_kernel_tests {
     #[test]
     fn simd_dot_and_update_match_the_scalar_formulas() {
         for k in 0..=40usize {
-            let a: Vec<f64> = (0..k)
-                .map(|j| ((j * 7 + 3) % 11) as f64 / 3.0 - 1.5)
+            let a: Vec<f32> = (0..k)
+                .map(|j| ((j * 7 + 3) % 11) as f32 / 3.0 - 1.5)
                 .collect();
-            let b: Vec<f64> = (0..k)
-                .map(|j| ((j * 5 + 1) % 13) as f64 / 4.0 - 1.2)
+            let b: Vec<f32> = (0..k)
+                .map(|j| ((j * 5 + 1) % 13) as f32 / 4.0 - 1.2)
                 .collect();
             let (shrink, step) = (0.9999, -0.0123);
             let (d, p, q) = pulp::Arch::new().dispatch(Kernels {
@@ -816,12 +899,17 @@ mod sgd_kernel_tests {
                 shrink,
                 step,
             });
-            let exact: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-            let magnitude: f64 = a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum();
+            // Reference in f64: each f32 product is exact there.
+            let exact: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
+            let magnitude: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (*x as f64 * *y as f64).abs())
+                .sum();
             // Any summation order of k products is within k·ε·Σ|a_j b_j| of the exact sum
-            // (Higham, "Accuracy and Stability", §3.1); the reference's own error is as large.
-            let tol = 2.0 * (k as f64) * f64::EPSILON * magnitude;
-            assert!((d - exact).abs() <= tol, "k {k}: {d} vs {exact}");
+            // (Higham, "Accuracy and Stability", §3.1), with ε of f32 here.
+            let tol = 2.0 * (k as f64) * f32::EPSILON as f64 * magnitude;
+            assert!((d as f64 - exact).abs() <= tol, "k {k}: {d} vs {exact}");
             // Same fused multiply-adds as the scalar form, so equal to the last bit.
             for (j, (x, y)) in a.iter().zip(&b).enumerate() {
                 assert_eq!(p[j], x.mul_add(shrink, step * y), "k {k}, p[{j}]");
