@@ -238,6 +238,29 @@ pub(crate) fn orthogonalize_against(
 ) -> Vec<f64> {
     let j = basis.ncols();
     let mut total = vec![0.0; j];
+    let x_contiguous = x.ncols() == 1 && x.rb().col(0).try_as_col_major().is_some();
+    if let Some(cols) = contiguous_columns(basis).filter(|_| x_contiguous) {
+        // Hand-written kernels stream each basis column once per pass with the chunk of `x`
+        // held in L1; two GEMV calls reread `x` per column and write a correction vector.
+        // On W3 (n = 50,000) Gram–Schmidt went from 0.17–0.18 s to 0.13 s.
+        let mut before = norm2(x.rb());
+        for _ in 0..3 {
+            if let Some(xs) = x.rb_mut().col_mut(0).try_as_col_major_mut() {
+                let xs = xs.as_slice_mut();
+                let h = basis_dots(&cols, xs, par);
+                subtract_combination(xs, &cols, &h, par);
+                for (t, hv) in total.iter_mut().zip(&h) {
+                    *t += hv;
+                }
+            }
+            let after = norm2(x.rb());
+            if after > std::f64::consts::FRAC_1_SQRT_2 * before {
+                break;
+            }
+            before = after;
+        }
+        return total;
+    }
     let mut h = Mat::<f64>::zeros(j, 1);
     let mut corr = Mat::<f64>::zeros(basis.nrows(), 1);
     let mut before = norm2(x.rb());
@@ -302,4 +325,208 @@ pub(crate) fn symmetric_eigen(t: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>)
     let vals: Vec<f64> = s.column_vector().iter().rev().copied().collect();
     let vecs = Mat::<f64>::from_fn(n, n, |i, j| u[(i, n - 1 - j)]);
     Ok((vals, vecs))
+}
+
+/// Rows per chunk of the Gram–Schmidt kernels: a chunk of `x` (16 KiB) stays in L1 while the
+/// basis columns stream past it. Fixed, so results do not depend on the thread count.
+const GS_CHUNK: usize = 2048;
+
+/// Columns of a column-major matrix as slices, if its columns are contiguous.
+fn contiguous_columns<'a>(q: MatRef<'a, f64>) -> Option<Vec<&'a [f64]>> {
+    (0..q.ncols())
+        .map(|c| q.col(c).try_as_col_major().map(|col| col.as_slice()))
+        .collect()
+}
+
+/// `Qᵀx` for a basis given by its columns: each fixed chunk of rows gives partial dot products
+/// (four columns per pass over the chunk of `x`), summed in chunk order.
+fn basis_dots(cols: &[&[f64]], x: &[f64], par: Par) -> Vec<f64> {
+    use rayon::prelude::*;
+    let n = x.len();
+    let chunks = n.div_ceil(GS_CHUNK).max(1);
+    let partial = |i: usize| -> Vec<f64> {
+        let (r0, r1) = (i * GS_CHUNK, ((i + 1) * GS_CHUNK).min(n));
+        pulp::Arch::new().dispatch(ChunkDots {
+            cols,
+            x: &x[r0..r1],
+            r0,
+            r1,
+        })
+    };
+    let partials: Vec<Vec<f64>> = if matches!(par, Par::Seq) {
+        (0..chunks).map(partial).collect()
+    } else {
+        (0..chunks).into_par_iter().map(partial).collect()
+    };
+    let mut h = vec![0.0; cols.len()];
+    for p in &partials {
+        for (a, b) in h.iter_mut().zip(p) {
+            *a += b;
+        }
+    }
+    h
+}
+
+struct ChunkDots<'a> {
+    cols: &'a [&'a [f64]],
+    x: &'a [f64],
+    r0: usize,
+    r1: usize,
+}
+
+impl pulp::WithSimd for ChunkDots<'_> {
+    type Output = Vec<f64>;
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> Vec<f64> {
+        let ChunkDots { cols, x, r0, r1 } = self;
+        let mut out = vec![0.0; cols.len()];
+        let (xh, xt) = S::as_simd_f64s(x);
+        let zero = simd.splat_f64s(0.0);
+        let mut c = 0;
+        while c + 4 <= cols.len() {
+            let qs: [(&[S::f64s], &[f64]); 4] =
+                std::array::from_fn(|t| S::as_simd_f64s(&cols[c + t][r0..r1]));
+            let mut acc = [zero; 4];
+            for (i, xv) in xh.iter().enumerate() {
+                for t in 0..4 {
+                    acc[t] = simd.mul_add_f64s(qs[t].0[i], *xv, acc[t]);
+                }
+            }
+            if !xt.is_empty() {
+                let xv = simd.partial_load_f64s(xt);
+                for t in 0..4 {
+                    acc[t] = simd.mul_add_f64s(simd.partial_load_f64s(qs[t].1), xv, acc[t]);
+                }
+            }
+            for t in 0..4 {
+                out[c + t] = simd.reduce_sum_f64s(acc[t]);
+            }
+            c += 4;
+        }
+        while c < cols.len() {
+            let (qh, qt) = S::as_simd_f64s(&cols[c][r0..r1]);
+            let mut acc = zero;
+            for (qv, xv) in qh.iter().zip(xh) {
+                acc = simd.mul_add_f64s(*qv, *xv, acc);
+            }
+            if !xt.is_empty() {
+                let xv = simd.partial_load_f64s(xt);
+                acc = simd.mul_add_f64s(simd.partial_load_f64s(qt), xv, acc);
+            }
+            out[c] = simd.reduce_sum_f64s(acc);
+            c += 1;
+        }
+        out
+    }
+}
+
+/// `x ← x − Q·h` for a basis given by its columns, in fixed chunks of rows, four columns per
+/// pass over each chunk of `x`.
+fn subtract_combination(x: &mut [f64], cols: &[&[f64]], h: &[f64], par: Par) {
+    use rayon::prelude::*;
+    let run = |(i, xc): (usize, &mut [f64])| {
+        pulp::Arch::new().dispatch(ChunkSubtract {
+            cols,
+            h,
+            x: xc,
+            r0: i * GS_CHUNK,
+        })
+    };
+    if matches!(par, Par::Seq) {
+        x.chunks_mut(GS_CHUNK).enumerate().for_each(run);
+    } else {
+        x.par_chunks_mut(GS_CHUNK).enumerate().for_each(run);
+    }
+}
+
+struct ChunkSubtract<'a> {
+    cols: &'a [&'a [f64]],
+    h: &'a [f64],
+    x: &'a mut [f64],
+    r0: usize,
+}
+
+impl pulp::WithSimd for ChunkSubtract<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) {
+        let ChunkSubtract { cols, h, x, r0 } = self;
+        let r1 = r0 + x.len();
+        let (xh, xt) = S::as_mut_simd_f64s(x);
+        let mut c = 0;
+        while c + 4 <= cols.len() {
+            let qs: [(&[S::f64s], &[f64]); 4] =
+                std::array::from_fn(|t| S::as_simd_f64s(&cols[c + t][r0..r1]));
+            let hs: [S::f64s; 4] = std::array::from_fn(|t| simd.splat_f64s(-h[c + t]));
+            for (i, xv) in xh.iter_mut().enumerate() {
+                let mut v = *xv;
+                for t in 0..4 {
+                    v = simd.mul_add_f64s(qs[t].0[i], hs[t], v);
+                }
+                *xv = v;
+            }
+            for (i, xv) in xt.iter_mut().enumerate() {
+                let mut v = *xv;
+                for t in 0..4 {
+                    v = qs[t].1[i].mul_add(-h[c + t], v);
+                }
+                *xv = v;
+            }
+            c += 4;
+        }
+        while c < cols.len() {
+            let (qh, qt) = S::as_simd_f64s(&cols[c][r0..r1]);
+            let hv = simd.splat_f64s(-h[c]);
+            for (xv, qv) in xh.iter_mut().zip(qh) {
+                *xv = simd.mul_add_f64s(*qv, hv, *xv);
+            }
+            for (xv, qv) in xt.iter_mut().zip(qt) {
+                *xv = qv.mul_add(-h[c], *xv);
+            }
+            c += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod gs_kernel_tests {
+    use super::*;
+
+    /// Lengths around the SIMD width and the chunk size, and column counts around the 4-column
+    /// groups: the kernels must equal the plain formulas to rounding, and give the same bits
+    /// sequentially and in parallel.
+    #[test]
+    fn gram_schmidt_kernels_match_the_plain_formulas() {
+        for n in [1usize, 7, 8, 9, 2047, 2048, 2049, 5000] {
+            for j in [0usize, 1, 3, 4, 5, 9] {
+                let mut r = rng(n as u64, j as u64);
+                let q = gaussian(n, j, &mut r);
+                let x0 = gaussian(n, 1, &mut r);
+                let x: Vec<f64> = x0.col(0).iter().copied().collect();
+                let cols = contiguous_columns(q.as_ref()).expect("a Mat has contiguous columns");
+                let h = basis_dots(&cols, &x, Par::rayon(2));
+                assert_eq!(h, basis_dots(&cols, &x, Par::Seq), "n {n} j {j}");
+                for c in 0..j {
+                    let exact: f64 = (0..n).map(|i| q[(i, c)] * x[i]).sum();
+                    let magnitude: f64 = (0..n).map(|i| (q[(i, c)] * x[i]).abs()).sum();
+                    // Any summation order is within n·ε·Σ|q_i x_i| of the exact sum (Higham
+                    // §3.1); the plain sum's own error is as large, hence the factor 2.
+                    let tol = 2.0 * n as f64 * f64::EPSILON * magnitude;
+                    assert!((h[c] - exact).abs() <= tol, "n {n} j {j} c {c}");
+                }
+                let mut par_x = x.clone();
+                subtract_combination(&mut par_x, &cols, &h, Par::rayon(2));
+                let mut seq_x = x.clone();
+                subtract_combination(&mut seq_x, &cols, &h, Par::Seq);
+                assert_eq!(par_x, seq_x, "n {n} j {j}");
+                for i in 0..n {
+                    let plain: f64 = x[i] - (0..j).map(|c| q[(i, c)] * h[c]).sum::<f64>();
+                    let magnitude: f64 =
+                        x[i].abs() + (0..j).map(|c| (q[(i, c)] * h[c]).abs()).sum::<f64>();
+                    let tol = 2.0 * (j + 1) as f64 * f64::EPSILON * magnitude;
+                    assert!((par_x[i] - plain).abs() <= tol, "n {n} j {j} row {i}");
+                }
+            }
+        }
+    }
 }
