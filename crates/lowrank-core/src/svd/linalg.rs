@@ -243,6 +243,14 @@ pub(crate) fn orthogonalize_against(
         // Hand-written kernels stream each basis column once per pass with the chunk of `x`
         // held in L1; two GEMV calls reread `x` per column and write a correction vector.
         // On W3 (n = 50,000) Gram–Schmidt went from 0.17–0.18 s to 0.13 s.
+        // Small passes (the local step against the last two vectors) run on the calling
+        // thread, as in `det_matmul`: waking the pool for them cost W6 three times the
+        // context switches and slowed the sparse products that follow.
+        let par = if x.nrows() * j < 1 << 16 {
+            Par::Seq
+        } else {
+            par
+        };
         let mut before = norm2(x.rb());
         for _ in 0..3 {
             if let Some(xs) = x.rb_mut().col_mut(0).try_as_col_major_mut() {
