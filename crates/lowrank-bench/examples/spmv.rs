@@ -4,13 +4,21 @@ use lowrank_core::op::LinearOperator;
 use lowrank_io::{read_matrix, Matrix, ReadOptions};
 use std::time::Instant;
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: spmv FILE.mtx");
+    if let Err(e) = run() {
+        eprintln!("spmv: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: spmv FILE.mtx (a sparse Matrix Market file)")?;
     let t = Instant::now();
-    let Matrix::Sparse(a) = read_matrix(path.as_ref(), &ReadOptions::default())
-        .unwrap()
-        .matrix
-    else {
-        panic!("sparse expected")
+    let Matrix::Sparse(a) = read_matrix(path.as_ref(), &ReadOptions::default())?.matrix else {
+        return Err(
+            format!("{path}: a sparse (coordinate) matrix is needed, not a dense one").into(),
+        );
     };
     println!("read {:.3} s", t.elapsed().as_secs_f64());
     let (m, n) = a.shape();
@@ -23,12 +31,12 @@ fn main() {
         let reps = 10;
         let t = Instant::now();
         for _ in 0..reps {
-            a.apply(ax.as_mut(), x.as_ref(), par).unwrap();
+            a.apply(ax.as_mut(), x.as_ref(), par)?;
         }
         let ta = t.elapsed().as_secs_f64() / reps as f64;
         let t = Instant::now();
         for _ in 0..reps {
-            a.apply_transpose(aty.as_mut(), y.as_ref(), par).unwrap();
+            a.apply_transpose(aty.as_mut(), y.as_ref(), par)?;
         }
         let tt = t.elapsed().as_secs_f64() / reps as f64;
         for gb in [1usize, 2, 4] {
@@ -39,7 +47,7 @@ fn main() {
             let mut g = Mat::<f64>::zeros(n, gb);
             let t = Instant::now();
             for _ in 0..reps {
-                a.apply_gram(g.as_mut(), xg.as_ref(), par).unwrap();
+                a.apply_gram(g.as_mut(), xg.as_ref(), par)?;
             }
             println!(
                 "fused AᵀA·X b={gb}: {:.2} ms",
@@ -50,7 +58,7 @@ fn main() {
             let mut g = Mat::<f64>::zeros(n, 1);
             let t = Instant::now();
             for _ in 0..reps {
-                a.apply_gram(g.as_mut(), x.as_ref(), par).unwrap();
+                a.apply_gram(g.as_mut(), x.as_ref(), par)?;
             }
             println!(
                 "fused AᵀA·x {:.2} ms",
@@ -65,4 +73,5 @@ fn main() {
             tt * 1e3 / b as f64
         );
     }
+    Ok(())
 }

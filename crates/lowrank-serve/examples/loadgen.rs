@@ -59,8 +59,10 @@ fn opts() -> Opts {
     while i < args.len() {
         let v = args.get(i + 1).cloned().unwrap_or_default();
         let num = |v: &str| -> f64 {
-            v.parse()
-                .unwrap_or_else(|_| panic!("{}: not a number: {v:?}", args[i]))
+            v.parse().unwrap_or_else(|_| {
+                eprintln!("loadgen: {}: not a number: {v:?}", args[i]);
+                std::process::exit(2)
+            })
         };
         match args[i].as_str() {
             "--seconds" => o.seconds = num(&v),
@@ -72,7 +74,10 @@ fn opts() -> Opts {
             "--components" => o.components = num(&v) as usize,
             "--json" => o.json = Some(v.into()),
             "--svg" => o.svg = Some(v.into()),
-            other => panic!("unknown option {other}"),
+            other => {
+                eprintln!("loadgen: unknown option {other} (see the module documentation)");
+                std::process::exit(2)
+            }
         }
         i += 2;
     }
