@@ -101,9 +101,12 @@ pub fn fit(
     let sgd = hyper.model == ModelKind::BiasedMf && hyper.solver == Solver::Sgd;
     // SGD's factors are drawn straight into single precision (the same draws, rounded): an f64
     // copy next to them would add half again to the peak memory on large problems.
-    let mut factors32 = sgd.then(|| SgdFactors {
-        p: (0..train.n_users * k).map(|_| draw() as f32).collect(),
-        q: (0..train.n_items * k).map(|_| draw() as f32).collect(),
+    let mut grid = sgd.then(|| {
+        let factors = SgdFactors {
+            p: (0..train.n_users * k).map(|_| draw() as f32).collect(),
+            q: (0..train.n_items * k).map(|_| draw() as f32).collect(),
+        };
+        (SgdGrid::new(train, &by_user, &by_item, hyper.seed), factors)
     });
     let mut init = |len: usize| -> Vec<f64> {
         if sgd {
@@ -129,9 +132,6 @@ pub fn fit(
         // Implicit ALS solves users first; start users at zero and items small.
         st.p.iter_mut().for_each(|v| *v = 0.0);
     }
-    let mut grid = factors32
-        .take()
-        .map(|f| (SgdGrid::new(train, &by_user, &by_item, hyper.seed), f));
     let popularity: Vec<f64> = (0..train.n_items)
         .map(|i| by_item.count(i) as f64)
         .collect();
@@ -189,13 +189,7 @@ pub fn fit(
             _ => state_non_finite(&st),
         };
         if let Some((what, value)) = non_finite {
-            return Err(MfError::Diverged {
-                epoch,
-                what,
-                value,
-                lr,
-                suggest: lr / 10.0,
-            });
+            return Err(diverged(epoch, what, value, lr));
         }
         let model = need_model.then(|| to_model(&st, train, &by_user, hyper, &popularity));
         let train_rmse = if !explicit {
@@ -207,13 +201,7 @@ pub fn fit(
         };
         if let Some(r) = train_rmse {
             if !r.is_finite() || r > 1e6 * (1.0 + rating_span(train)) {
-                return Err(MfError::Diverged {
-                    epoch,
-                    what: "training error",
-                    value: r,
-                    lr,
-                    suggest: lr / 10.0,
-                });
+                return Err(diverged(epoch, "training error", r, lr));
             }
         }
         let valid_score = valid.zip(model.as_ref()).map(|(v, model)| {
@@ -269,13 +257,8 @@ pub fn fit(
                 drop(blocks);
                 factors.into_state(&mut st);
                 if let Some((what, value)) = state_non_finite(&st) {
-                    return Err(MfError::Diverged {
-                        epoch: history.len(),
-                        what,
-                        value,
-                        lr,
-                        suggest: lr / 10.0,
-                    });
+                    let last_lr = history.last().map_or(lr, |e| e.lr);
+                    return Err(diverged(history.len(), what, value, last_lr));
                 }
             }
             (history.len(), st)
@@ -304,6 +287,17 @@ fn rating_span(r: &Ratings) -> f64 {
             (a.min(v), b.max(v))
         });
     (hi - lo).abs() as f64
+}
+
+/// The error for a non-finite value at `epoch`, trained with learning rate `lr`.
+fn diverged(epoch: usize, what: &'static str, value: f64, lr: f64) -> MfError {
+    MfError::Diverged {
+        epoch,
+        what,
+        value,
+        lr,
+        suggest: lr / 10.0,
+    }
 }
 
 fn biases_non_finite(st: &State) -> Option<(&'static str, f64)> {
