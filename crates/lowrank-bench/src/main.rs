@@ -501,6 +501,10 @@ fn w5(dir: &Path, repeat: usize, par: Par) -> Result<Vec<Row>> {
     for (variant, solver) in [
         ("auto (covariance)", PcaSolver::Auto),
         (
+            "lanczos solver (block Lanczos on the covariance operator)",
+            PcaSolver::Lanczos,
+        ),
+        (
             "svd solver (implicitly centred, auto method)",
             PcaSolver::Svd,
         ),

@@ -492,9 +492,12 @@ pub(crate) struct PcaArgs {
     #[arg(long)]
     pub(crate) whiten: bool,
     /// How the axes are computed: `covariance` eigendecomposes the n×n covariance (one pass
-    /// over the data, dense input only), `svd` takes the SVD of the centred data by --method.
-    /// `auto`: covariance for dense input with at most 1000 features and at least 10 samples
-    /// per feature (scikit-learn's rule), unless --method is given.
+    /// over the data, dense input only); `lanczos` runs block Lanczos on the covariance
+    /// operator without forming it (one pass per 32 basis vectors; fast when the spectrum has
+    /// a gap after the wanted components, as signal plus noise does; falls back to `svd` with a
+    /// note otherwise); `svd` takes the SVD of the centred data by --method. `auto`: covariance
+    /// for dense input with at most 1000 features and at least 10 samples per feature
+    /// (scikit-learn's rule), unless --method is given; otherwise svd.
     #[arg(long, value_enum, default_value = "auto")]
     pub(crate) solver: PcaSolverArg,
     /// SVD algorithm (solver `svd`).
@@ -521,6 +524,8 @@ pub(crate) enum PcaSolverArg {
     Auto,
     /// Eigendecomposition of the covariance, then Rayleigh–Ritz on the data (dense only).
     Covariance,
+    /// Block Lanczos on the covariance operator, never formed (falls back to svd).
+    Lanczos,
     /// SVD of the implicitly centred data.
     Svd,
 }

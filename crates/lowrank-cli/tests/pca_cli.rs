@@ -461,6 +461,24 @@ fn tall_dense_input_uses_the_covariance_solver() {
         );
         assert_eq!(out.ok().json()["solver"], "svd");
     }
+    // The lanczos solver (20 features: one block spans them, so the answer is exact).
+    let out = lowrank(
+        dir.path(),
+        [
+            "pca", tall_s, "-k", "5", "--json", "--quiet", "--solver", "lanczos",
+        ],
+    );
+    let doc = out.ok().json();
+    assert_eq!(doc["solver"], "lanczos", "{doc}");
+    let ev: Vec<f64> = doc["explained_variance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    for (a, b) in ev.iter().zip(&reference.explained_variance) {
+        assert!((a - b).abs() <= 1e-10 * b, "lanczos: {a} vs {b}");
+    }
     lowrank(
         dir.path(),
         [

@@ -94,10 +94,51 @@ pub fn certify_with_av(
     certify_impl(op, svd, Some(av), par)
 }
 
+/// As [`certify`], with both products given: `A·V` (`m × k`) and `Aᵀ·U` (`n × k`), as a
+/// solver that kept its products forms them (the block Lanczos PCA: linear combinations of
+/// the products `A·qⱼ` and `AᵀA·qⱼ` it computed). No pass over `A` is made here.
+///
+/// # Errors
+/// As [`certify`]; the shapes must match.
+pub fn certify_with_products(
+    op: &dyn LinearOperator,
+    svd: &Svd,
+    av: MatRef<'_, f64>,
+    atu: MatRef<'_, f64>,
+    par: Par,
+) -> Result<Option<Certificate>, SvdError> {
+    let k = svd.s.len();
+    for (what, mat, rows) in [
+        ("A·V given to the certificate", av, op.nrows()),
+        ("Aᵀ·U given to the certificate", atu, op.ncols()),
+    ] {
+        if mat.nrows() != rows || mat.ncols() != k {
+            return Err(SvdError::Operator(crate::op::OpError::ShapeMismatch {
+                what,
+                expected_rows: rows,
+                expected_cols: k,
+                rows: mat.nrows(),
+                cols: mat.ncols(),
+            }));
+        }
+    }
+    certify_products(op, svd, Some(av), Some(atu), par)
+}
+
 fn certify_impl(
     op: &dyn LinearOperator,
     svd: &Svd,
     given_av: Option<MatRef<'_, f64>>,
+    par: Par,
+) -> Result<Option<Certificate>, SvdError> {
+    certify_products(op, svd, given_av, None, par)
+}
+
+fn certify_products(
+    op: &dyn LinearOperator,
+    svd: &Svd,
+    given_av: Option<MatRef<'_, f64>>,
+    given_atu: Option<MatRef<'_, f64>>,
     par: Par,
 ) -> Result<Option<Certificate>, SvdError> {
     let (Some(u), Some(v)) = (&svd.u, &svd.v) else {
@@ -144,8 +185,14 @@ fn certify_impl(
             cross += s * dot;
         }
         drop(av);
-        let mut atu = Mat::<f64>::zeros(n, pb);
-        op.apply_transpose(atu.as_mut(), u.as_ref().subcols(c0, pb), par)?;
+        let atu = match given_atu {
+            Some(g) => g.subcols(c0, pb).to_owned(),
+            None => {
+                let mut atu = Mat::<f64>::zeros(n, pb);
+                op.apply_transpose(atu.as_mut(), u.as_ref().subcols(c0, pb), par)?;
+                atu
+            }
+        };
         for c in 0..pb {
             let i = c0 + c;
             let s = svd.s[i];

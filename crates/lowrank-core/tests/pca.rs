@@ -580,3 +580,199 @@ fn covariance_solver_refuses_sparse_input() {
         "{e}"
     );
 }
+
+// The lanczos solver: block Lanczos on the covariance operator (never formed), then
+// Rayleigh–Ritz on the centred data from the kept images.
+
+/// `m × n`: a planted rank-20 signal (σ decaying by a factor `e^(1/3.8) ≈ 1.3` per component,
+/// from `10·√m`), noise of size 1e-3 and column means `4 + j/10`.
+fn signal_plus_noise(m: usize, n: usize, seed: u64) -> Mat<f64> {
+    let (a, _, _) = planted(
+        m,
+        n,
+        &spectra::geometric(20, 10.0 * (m as f64).sqrt(), 3.8),
+        seed,
+    );
+    let noise = lowrank_testkit::gaussian(m, n, seed + 1);
+    Mat::<f64>::from_fn(m, n, |i, j| {
+        a[(i, j)] + 1e-3 * noise[(i, j)] + 4.0 + j as f64 / 10.0
+    })
+}
+
+fn lanczos_params(k: usize, tol: f64) -> PcaParams {
+    let mut p = params(ComponentSpec::Count(k), Method::Auto);
+    p.solver = PcaSolver::Lanczos;
+    p.svd.tol = tol;
+    p
+}
+
+/// Against the exact eigendecomposition of the covariance. With `tol = 1e-12` every triplet has
+/// `‖A_cᵀuᵢ − σᵢvᵢ‖ ≤ 1e-12·σ₁`, so an axis is off by at most that over the relative gap
+/// `σᵢ·(1 − 1/1.3²)`: with `σ₈/σ₁ = 1.3⁻⁷` that is 1.5e-11 (we ask for 1e-9), and the variances,
+/// from a Rayleigh–Ritz step on `A_c`, are second order in it (we ask for 1e-10 as for the other
+/// solvers). The eight wanted triplets are within `σ₁/σ₈ ≈ 6` of each other, well above the
+/// `ε·σ₁²` floor under which the solver would decline.
+#[test]
+fn lanczos_solver_matches_the_eigendecomposition() {
+    let x = signal_plus_noise(3000, 300, 31);
+    let (vals, vecs) = reference(x.as_ref(), false);
+    let f = fit_with(
+        &DenseOp::new(x.as_ref()),
+        &lanczos_params(8, 1e-12),
+        &mut NoObserver,
+    )
+    .unwrap();
+    assert_eq!(f.solver, PcaSolver::Lanczos, "{:?}", f.info.notes);
+    assert!(
+        f.info.variant.contains("block Lanczos"),
+        "{}",
+        f.info.variant
+    );
+    check_against_reference(&f.model, &vals, &vecs, 1e-10);
+    let coords = f.model.transform(x.as_ref()).unwrap();
+    assert!(max_abs_diff(coords.as_ref(), f.scores.as_ref()) < 1e-9 * vals[0].sqrt());
+    // By variance ratio: the same number of components as the exact SVD path.
+    for frac in [0.5, 0.9, 0.99] {
+        let mut p = lanczos_params(1, 1e-10);
+        p.components = ComponentSpec::VarianceRatio(frac);
+        let l = fit_with(&DenseOp::new(x.as_ref()), &p, &mut NoObserver).unwrap();
+        assert_eq!(l.solver, PcaSolver::Lanczos, "{frac}: {:?}", l.info.notes);
+        let e = fit(
+            &DenseOp::new(x.as_ref()),
+            &params(ComponentSpec::VarianceRatio(frac), Method::Exact),
+        )
+        .unwrap();
+        assert_eq!(l.model.n_components(), e.n_components(), "fraction {frac}");
+    }
+}
+
+/// The certificate comes from the products the solver kept, not from fresh passes: it must
+/// still be what explicit products with the centred matrix give. Both are sums of the same
+/// terms in different orders, so they agree to rounding (about `ε·√m·‖A‖` relative to σ₁,
+/// 1e-14 here), far below the residuals (up to the 1e-10 tolerance) they certify.
+#[test]
+fn lanczos_solver_certificate_matches_explicit_residuals() {
+    let x = signal_plus_noise(2000, 300, 32);
+    let f = fit_with(
+        &DenseOp::new(x.as_ref()),
+        &lanczos_params(10, 1e-10),
+        &mut NoObserver,
+    )
+    .unwrap();
+    assert_eq!(f.solver, PcaSolver::Lanczos);
+    let cert = f.certificate.as_ref().unwrap();
+    let (m, n) = x.shape();
+    let xc = Mat::<f64>::from_fn(m, n, |i, j| x[(i, j)] - f.model.mean[j]);
+    let s = &f.model.singular_values;
+    let v = f.model.components.transpose().to_owned();
+    // U from the scores: scores = U·Σ.
+    let u = Mat::<f64>::from_fn(m, s.len(), |i, c| f.scores[(i, c)] / s[c]);
+    let av = &xc * &v;
+    let atu = xc.transpose() * &u;
+    for i in 0..s.len() {
+        let r_av = (0..m)
+            .map(|r| (av[(r, i)] - s[i] * u[(r, i)]).powi(2))
+            .sum::<f64>()
+            .sqrt()
+            / s[0];
+        let r_atu = (0..n)
+            .map(|r| (atu[(r, i)] - s[i] * v[(r, i)]).powi(2))
+            .sum::<f64>()
+            .sqrt()
+            / s[0];
+        assert!(
+            (r_av - cert.residual_av[i]).abs() < 1e-13,
+            "{i}: ‖Av − σu‖ {r_av:e} vs {:e}",
+            cert.residual_av[i]
+        );
+        assert!(
+            (r_atu - cert.residual_atu[i]).abs() < 1e-13,
+            "{i}: ‖Aᵀu − σv‖ {r_atu:e} vs {:e}",
+            cert.residual_atu[i]
+        );
+        assert!(
+            r_atu <= 1e-10 + 1e-13,
+            "{i}: residual {r_atu:e} above the tolerance"
+        );
+    }
+    assert!(cert.orthogonality_loss_u < 1e-12 && cert.orthogonality_loss_v < 1e-12);
+}
+
+#[test]
+fn lanczos_solver_gives_the_same_bits_on_any_thread_count() {
+    let x = signal_plus_noise(5000, 260, 33);
+    let run = |par: Par| {
+        let mut p = lanczos_params(6, 1e-10);
+        p.svd.par = par;
+        let f = fit_with(&DenseOp::new(x.as_ref()), &p, &mut NoObserver).unwrap();
+        assert_eq!(f.solver, PcaSolver::Lanczos);
+        let mut bits: Vec<u64> = f
+            .model
+            .explained_variance
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        for j in 0..f.model.components.ncols() {
+            bits.extend(f.model.components.col(j).iter().map(|v| v.to_bits()));
+        }
+        for j in 0..f.scores.ncols() {
+            bits.extend(f.scores.col(j).iter().map(|v| v.to_bits()));
+        }
+        bits
+    };
+    let one = run(Par::Seq);
+    for threads in [2, 3] {
+        assert!(one == run(Par::rayon(threads)), "{threads} threads differ");
+    }
+}
+
+/// Pure noise has no gap after the wanted components: the basis reaches its cap (256 columns
+/// of 1200) before the top 10 settle, and the SVD solver takes over, saying so.
+#[test]
+fn lanczos_solver_falls_back_to_the_svd_without_a_gap() {
+    let noise = lowrank_testkit::gaussian(2400, 1200, 34);
+    let f = fit_with(
+        &DenseOp::new(noise.as_ref()),
+        &lanczos_params(10, 1e-10),
+        &mut NoObserver,
+    )
+    .unwrap();
+    assert_eq!(f.solver, PcaSolver::Svd);
+    assert!(
+        f.info
+            .notes
+            .iter()
+            .any(|n| n.contains("did not converge within 256 basis columns")),
+        "{:?}",
+        f.info.notes
+    );
+    // The fallback's answer is as good as the SVD solver's own.
+    let mut p = params(ComponentSpec::Count(10), Method::Auto);
+    p.solver = PcaSolver::Svd;
+    let g = fit_with(&DenseOp::new(noise.as_ref()), &p, &mut NoObserver).unwrap();
+    assert_eq!(f.model.explained_variance, g.model.explained_variance);
+}
+
+/// Components far below σ₁ (here σ₈/σ₁ = e^(−7/1.3) ≈ 0.005, so a residual of 1e-12·σ₁·σ₈ is
+/// under the `ε·σ₁²` rounding of `A_cᵀA_c`) cannot be certified through the covariance
+/// operator: the solver declines, the SVD solver runs on `A_c` itself, and the notes say why.
+#[test]
+fn lanczos_solver_declines_components_below_its_floor() {
+    let (a, _, _) = planted(3000, 300, &spectra::geometric(20, 500.0, 1.3), 35);
+    let x = Mat::<f64>::from_fn(3000, 300, |i, j| a[(i, j)] + 2.0);
+    let f = fit_with(
+        &DenseOp::new(x.as_ref()),
+        &lanczos_params(8, 1e-12),
+        &mut NoObserver,
+    )
+    .unwrap();
+    assert_eq!(f.solver, PcaSolver::Svd);
+    assert!(
+        f.info
+            .notes
+            .iter()
+            .any(|n| n.contains("cannot certify component")),
+        "{:?}",
+        f.info.notes
+    );
+}

@@ -91,6 +91,7 @@ fn fit_cmd(a: PcaArgs, g: &Global) -> Result<(), Failure> {
             PcaSolverArg::Auto if a.method != MethodArg::Auto => PcaSolver::Svd,
             PcaSolverArg::Auto => PcaSolver::Auto,
             PcaSolverArg::Covariance => PcaSolver::Covariance,
+            PcaSolverArg::Lanczos => PcaSolver::Lanczos,
             PcaSolverArg::Svd => PcaSolver::Svd,
         },
         svd: SvdParams {

@@ -88,6 +88,27 @@ impl<O: LinearOperator> LinearOperator for Centered<O> {
         }
         Ok(())
     }
+    /// `A_cᵀA_c·X` through the inner operator's shifted product: one pass over dense storage,
+    /// with the means subtracted from each row block before either product.
+    fn apply_gram(
+        &self,
+        out: MatMut<'_, f64>,
+        rhs: MatRef<'_, f64>,
+        par: Par,
+    ) -> Result<(), OpError> {
+        self.inner
+            .apply_shifted_gram(out, None, rhs, &self.means, par)
+    }
+    fn apply_gram_with_image(
+        &self,
+        gram: MatMut<'_, f64>,
+        image: Option<MatMut<'_, f64>>,
+        rhs: MatRef<'_, f64>,
+        par: Par,
+    ) -> Result<(), OpError> {
+        self.inner
+            .apply_shifted_gram(gram, image, rhs, &self.means, par)
+    }
     fn column_norms_sq(&self) -> Option<Vec<f64>> {
         // ‖a_j − μ_j·1‖² = ‖a_j‖² − m·μ_j²; clamp the rounding of a (near-)constant column.
         let m = self.inner.nrows() as f64;

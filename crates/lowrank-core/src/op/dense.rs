@@ -1,6 +1,6 @@
 use super::{check_apply, LinearOperator, OpError, StorageKind};
 use faer::linalg::matmul::matmul;
-use faer::prelude::ReborrowMut;
+use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{Accum, MatMut, MatRef, Par};
 
 /// A dense matrix viewed as an operator. Products are faer GEMMs.
@@ -38,6 +38,35 @@ impl LinearOperator for DenseOp<'_> {
         det_matmul(out, self.a.transpose(), rhs, par);
         Ok(())
     }
+    fn apply_gram_with_image(
+        &self,
+        gram: MatMut<'_, f64>,
+        image: Option<MatMut<'_, f64>>,
+        rhs: MatRef<'_, f64>,
+        par: Par,
+    ) -> Result<(), OpError> {
+        check_gram(self, &gram, image.as_ref(), rhs)?;
+        fused_gram(self.a, None, gram, image, rhs, par);
+        Ok(())
+    }
+    fn apply_shifted_gram(
+        &self,
+        gram: MatMut<'_, f64>,
+        image: Option<MatMut<'_, f64>>,
+        rhs: MatRef<'_, f64>,
+        shift: &[f64],
+        par: Par,
+    ) -> Result<(), OpError> {
+        check_gram(self, &gram, image.as_ref(), rhs)?;
+        super::check_shapes(
+            "shift",
+            MatRef::from_column_major_slice(shift, shift.len(), 1),
+            self.a.ncols(),
+            1,
+        )?;
+        fused_gram(self.a, Some(shift), gram, image, rhs, par);
+        Ok(())
+    }
     fn column_norms_sq(&self) -> Option<Vec<f64>> {
         Some(
             (0..self.a.ncols())
@@ -65,6 +94,144 @@ impl LinearOperator for DenseOp<'_> {
     }
     fn describe(&self) -> String {
         format!("dense {}x{}", self.a.nrows(), self.a.ncols())
+    }
+}
+
+fn check_gram(
+    op: &DenseOp<'_>,
+    gram: &MatMut<'_, f64>,
+    image: Option<&MatMut<'_, f64>>,
+    rhs: MatRef<'_, f64>,
+) -> Result<(), OpError> {
+    let (m, n) = op.a.shape();
+    super::check_shapes("rhs", rhs, n, rhs.ncols())?;
+    super::check_shapes("gram", gram.rb(), n, rhs.ncols())?;
+    if let Some(image) = image {
+        super::check_shapes("image", image.rb(), m, rhs.ncols())?;
+    }
+    Ok(())
+}
+
+/// Rows of `A` copied (and shifted) into a contiguous buffer per step of [`fused_gram`]: the
+/// buffer, `rows × n` doubles, stays in L2 for `n` up to a few thousand, so the second product
+/// reads it from cache instead of memory.
+const GRAM_ROW_BLOCK: usize = 128;
+/// At most this many row ranges, each summed into its own partial `AᵀA·X`; the ranges depend
+/// on the shape only, and the partials are added in range order, so the bits do not depend on
+/// the thread count.
+const GRAM_MAX_RANGES: usize = 32;
+/// Fewest rows per range (for short matrices, fewer ranges).
+const GRAM_MIN_RANGE_ROWS: usize = 1024;
+
+/// `gram = BᵀB·X` and optionally `image = B·X` for `B = A − 1·shiftᵀ`, reading `A` once: each
+/// block of rows is copied, shifted, into a cache-resident buffer `Bₖ`, then `Yₖ = Bₖ·X` and
+/// `gram += Bₖᵀ·Yₖ` are two small GEMMs on that buffer. Both products see the shifted numbers,
+/// as an explicitly centred matrix would.
+fn fused_gram(
+    a: MatRef<'_, f64>,
+    shift: Option<&[f64]>,
+    mut gram: MatMut<'_, f64>,
+    image: Option<MatMut<'_, f64>>,
+    x: MatRef<'_, f64>,
+    par: Par,
+) {
+    use rayon::prelude::*;
+    let (m, n) = a.shape();
+    let b = x.ncols();
+    if m == 0 || b == 0 {
+        gram.fill(0.0);
+        if let Some(mut image) = image {
+            image.fill(0.0);
+        }
+        return;
+    }
+    let range_rows = m
+        .div_ceil(GRAM_MAX_RANGES)
+        .max(GRAM_MIN_RANGE_ROWS)
+        .next_multiple_of(GRAM_ROW_BLOCK);
+    let ranges = m.div_ceil(range_rows);
+    let range = |r0: usize, rows: usize, image: Option<MatMut<'_, f64>>| -> faer::Mat<f64> {
+        let mut partial = faer::Mat::<f64>::zeros(n, b);
+        let mut buf = faer::Mat::<f64>::zeros(GRAM_ROW_BLOCK.min(rows), n);
+        let mut local = faer::Mat::<f64>::zeros(GRAM_ROW_BLOCK.min(rows), b);
+        let mut image = image;
+        let mut i = 0;
+        while i < rows {
+            let h = GRAM_ROW_BLOCK.min(rows - i);
+            let mut blk = buf.as_mut().subrows_mut(0, h);
+            let src = a.subrows(r0 + i, h);
+            copy_shifted(blk.rb_mut(), src, shift);
+            let mut y = match image.as_mut() {
+                Some(img) => img.rb_mut().subrows_mut(i, h),
+                None => local.as_mut().subrows_mut(0, h),
+            };
+            matmul(y.rb_mut(), Accum::Replace, blk.rb(), x, 1.0, Par::Seq);
+            matmul(
+                partial.as_mut(),
+                Accum::Add,
+                blk.rb().transpose(),
+                y.rb(),
+                1.0,
+                Par::Seq,
+            );
+            i += h;
+        }
+        partial
+    };
+    let partials: Vec<faer::Mat<f64>> = match (image, par) {
+        (Some(image), Par::Seq) => {
+            let mut image = image;
+            (0..ranges)
+                .map(|r| {
+                    let r0 = r * range_rows;
+                    let rows = range_rows.min(m - r0);
+                    range(r0, rows, Some(image.rb_mut().subrows_mut(r0, rows)))
+                })
+                .collect()
+        }
+        (Some(image), _) => image
+            .par_row_chunks_mut(range_rows)
+            .enumerate()
+            .map(|(r, chunk)| {
+                let rows = chunk.nrows();
+                range(r * range_rows, rows, Some(chunk))
+            })
+            .collect(),
+        (None, Par::Seq) => (0..ranges)
+            .map(|r| range(r * range_rows, range_rows.min(m - r * range_rows), None))
+            .collect(),
+        (None, _) => (0..ranges)
+            .into_par_iter()
+            .map(|r| range(r * range_rows, range_rows.min(m - r * range_rows), None))
+            .collect(),
+    };
+    gram.copy_from(&partials[0]);
+    for p in &partials[1..] {
+        gram += p;
+    }
+}
+
+/// `dst = src − 1·shiftᵀ` (a plain copy without a shift), on contiguous column slices when
+/// `src` has them so the loop vectorizes.
+fn copy_shifted(mut dst: MatMut<'_, f64>, src: MatRef<'_, f64>, shift: Option<&[f64]>) {
+    for j in 0..src.ncols() {
+        let sj = shift.map_or(0.0, |s| s[j]);
+        let mut d = dst.rb_mut().col_mut(j);
+        match (
+            d.rb_mut().try_as_col_major_mut(),
+            src.col(j).try_as_col_major(),
+        ) {
+            (Some(d), Some(c)) => {
+                for (d, &v) in d.as_slice_mut().iter_mut().zip(c.as_slice()) {
+                    *d = v - sj;
+                }
+            }
+            _ => {
+                for (d, &v) in d.iter_mut().zip(src.col(j).iter()) {
+                    *d = v - sj;
+                }
+            }
+        }
     }
 }
 

@@ -92,6 +92,40 @@ pub trait LinearOperator: Send + Sync {
     fn has_fused_gram(&self) -> bool {
         false
     }
+    /// `gram = AᵀA · rhs` and, when asked, `image = A · rhs` (`m × b`), for solvers that keep
+    /// the images to form `A·V` later without another pass. The default makes the two products;
+    /// dense storage reads each row block once for both.
+    fn apply_gram_with_image(
+        &self,
+        gram: MatMut<'_, f64>,
+        image: Option<MatMut<'_, f64>>,
+        rhs: MatRef<'_, f64>,
+        par: Par,
+    ) -> Result<(), OpError> {
+        match image {
+            Some(mut image) => {
+                self.apply(image.as_mut(), rhs, par)?;
+                self.apply_transpose(gram, image.as_ref(), par)
+            }
+            None => self.apply_gram(gram, rhs, par),
+        }
+    }
+    /// As [`apply_gram_with_image`](Self::apply_gram_with_image) for the shifted matrix
+    /// `B = A − 1·shiftᵀ` (`shift` has length `n`): `gram = BᵀB·rhs`, `image = B·rhs`.
+    ///
+    /// This is how [`Centered`] fuses its products: dense storage subtracts the shift from each
+    /// row block as it reads it, so both products see the centred numbers (no cancellation
+    /// between `AᵀA` and `m·μμᵀ`). The default makes two products with rank-one corrections.
+    fn apply_shifted_gram(
+        &self,
+        gram: MatMut<'_, f64>,
+        image: Option<MatMut<'_, f64>>,
+        rhs: MatRef<'_, f64>,
+        shift: &[f64],
+        par: Par,
+    ) -> Result<(), OpError> {
+        shifted_gram_reference(self, gram, image, rhs, shift, par)
+    }
     /// Squared Euclidean norms of the columns, if cheap to compute.
     fn column_norms_sq(&self) -> Option<Vec<f64>> {
         None
@@ -123,6 +157,56 @@ pub trait LinearOperator: Send + Sync {
     }
     /// A short description for reports (`"dense 2000x2000"`, `"centered(sparse ...)"`).
     fn describe(&self) -> String;
+}
+
+/// `BᵀB·rhs` (and `B·rhs`) for `B = A − 1·shiftᵀ` from one product with `A` and one with `Aᵀ`:
+/// `B·X = A·X − 1·(shiftᵀX)`, `BᵀY = AᵀY − shift·(1ᵀY)`. The default of
+/// [`LinearOperator::apply_shifted_gram`], public so tests and benchmarks can compare a fused
+/// implementation with it.
+///
+/// # Errors
+/// Shape mismatches, or a failed product.
+pub fn shifted_gram_reference<O: LinearOperator + ?Sized>(
+    op: &O,
+    mut gram: MatMut<'_, f64>,
+    image: Option<MatMut<'_, f64>>,
+    rhs: MatRef<'_, f64>,
+    shift: &[f64],
+    par: Par,
+) -> Result<(), OpError> {
+    check_shapes(
+        "shift",
+        MatRef::from_column_major_slice(shift, shift.len(), 1),
+        op.ncols(),
+        1,
+    )?;
+    let mut local;
+    let mut y = match image {
+        Some(image) => image,
+        None => {
+            local = Mat::<f64>::zeros(op.nrows(), rhs.ncols());
+            local.as_mut()
+        }
+    };
+    op.apply(y.as_mut(), rhs, par)?;
+    for c in 0..rhs.ncols() {
+        let offset: f64 = shift
+            .iter()
+            .zip(rhs.col(c).iter())
+            .map(|(s, x)| s * x)
+            .sum();
+        for v in y.as_mut().col_mut(c).iter_mut() {
+            *v -= offset;
+        }
+    }
+    op.apply_transpose(gram.as_mut(), y.as_ref(), par)?;
+    for c in 0..rhs.ncols() {
+        let total: f64 = y.as_ref().col(c).iter().sum();
+        for (g, s) in gram.as_mut().col_mut(c).iter_mut().zip(shift) {
+            *g -= s * total;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn check_shapes(

@@ -229,3 +229,103 @@ fn det_matmul_same_bits_sequential_and_parallel() {
         assert_close(&seq, &(lhs * rhs), 1e-9);
     }
 }
+
+/// The dense fused pass (`A_cᵀA_c·X` and `A_c·X` from one read of each row block, the shift
+/// subtracted as the block is copied) against the same products formed explicitly from the
+/// centred matrix, for shapes around the row-block (64) and range (1024) boundaries and block
+/// widths 1–9; and bit-identical whatever the thread count (the ranges depend on the shape).
+/// Tolerance: both sides sum `m` products of entries of size ≤ 4 against vectors of size ≤ 1,
+/// in different orders, so they agree to a few `ε·m·max|entry|²·‖x‖₁` — 1e-10 relative to the
+/// largest entry of the result leaves a margin of 10³ here.
+#[test]
+fn dense_fused_gram_matches_explicitly_centred_products() {
+    for (m, n) in [(1, 3), (63, 5), (64, 7), (65, 2), (1500, 9), (3001, 17)] {
+        let a = Mat::<f64>::from_fn(m, n, |i, j| {
+            ((i * 31 + j * 17) % 23) as f64 / 7.0 + j as f64 * 0.5
+        });
+        let shift: Vec<f64> = (0..n).map(|j| 1.0 + 0.25 * j as f64).collect();
+        let ac = Mat::<f64>::from_fn(m, n, |i, j| a[(i, j)] - shift[j]);
+        for b in [1, 4, 9] {
+            let x = Mat::<f64>::from_fn(n, b, |i, j| ((i * 5 + j * 3) % 11) as f64 / 11.0 - 0.4);
+            let mut y_ref = Mat::<f64>::zeros(m, b);
+            let mut g_ref = Mat::<f64>::zeros(n, b);
+            faer::linalg::matmul::matmul(
+                y_ref.as_mut(),
+                faer::Accum::Replace,
+                ac.as_ref(),
+                x.as_ref(),
+                1.0,
+                Par::Seq,
+            );
+            faer::linalg::matmul::matmul(
+                g_ref.as_mut(),
+                faer::Accum::Replace,
+                ac.transpose(),
+                y_ref.as_ref(),
+                1.0,
+                Par::Seq,
+            );
+            let scale = g_ref.norm_max().max(1.0);
+            let op = DenseOp::new(a.as_ref());
+            let mut first: Option<(Mat<f64>, Mat<f64>)> = None;
+            for par in [Par::Seq, Par::rayon(2), Par::rayon(3)] {
+                let mut g = Mat::<f64>::zeros(n, b);
+                let mut y = Mat::<f64>::zeros(m, b);
+                op.apply_shifted_gram(g.as_mut(), Some(y.as_mut()), x.as_ref(), &shift, par)
+                    .unwrap();
+                assert_close(&g, &g_ref, 1e-10 * scale);
+                assert_close(&y, &y_ref, 1e-10 * y_ref.norm_max().max(1.0));
+                // Without the image, and through the Centered wrapper with these means.
+                let mut g2 = Mat::<f64>::zeros(n, b);
+                let centred = Centered::with_means(op, shift.clone()).unwrap();
+                centred.apply_gram(g2.as_mut(), x.as_ref(), par).unwrap();
+                assert!(
+                    g2 == g,
+                    "{m}x{n}, b = {b}: image or not, the gram must be the same bits"
+                );
+                match &first {
+                    None => first = Some((g, y)),
+                    Some((g0, y0)) => assert!(
+                        *g0 == g && *y0 == y,
+                        "{m}x{n}, b = {b}: bits differ across thread counts"
+                    ),
+                }
+            }
+            // No shift: A itself.
+            let mut g = Mat::<f64>::zeros(n, b);
+            op.apply_gram_with_image(g.as_mut(), None, x.as_ref(), Par::rayon(2))
+                .unwrap();
+            let mut ax = Mat::<f64>::zeros(m, b);
+            let mut g_plain = Mat::<f64>::zeros(n, b);
+            faer::linalg::matmul::matmul(
+                ax.as_mut(),
+                faer::Accum::Replace,
+                a.as_ref(),
+                x.as_ref(),
+                1.0,
+                Par::Seq,
+            );
+            faer::linalg::matmul::matmul(
+                g_plain.as_mut(),
+                faer::Accum::Replace,
+                a.transpose(),
+                ax.as_ref(),
+                1.0,
+                Par::Seq,
+            );
+            assert_close(&g, &g_plain, 1e-10 * g_plain.norm_max().max(1.0));
+        }
+    }
+    // Wrong shapes are errors, not panics.
+    let a = Mat::<f64>::zeros(10, 3);
+    let op = DenseOp::new(a.as_ref());
+    let x = Mat::<f64>::zeros(3, 2);
+    let mut g = Mat::<f64>::zeros(3, 2);
+    let mut bad_image = Mat::<f64>::zeros(9, 2);
+    assert!(op
+        .apply_gram_with_image(g.as_mut(), Some(bad_image.as_mut()), x.as_ref(), Par::Seq)
+        .is_err());
+    assert!(op
+        .apply_shifted_gram(g.as_mut(), None, x.as_ref(), &[1.0, 2.0], Par::Seq)
+        .is_err());
+}

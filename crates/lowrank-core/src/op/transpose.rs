@@ -90,6 +90,25 @@ macro_rules! forward_operator {
             fn has_fused_gram(&self) -> bool {
                 (**self).has_fused_gram()
             }
+            fn apply_gram_with_image(
+                &self,
+                gram: MatMut<'_, f64>,
+                image: Option<MatMut<'_, f64>>,
+                rhs: MatRef<'_, f64>,
+                par: Par,
+            ) -> Result<(), OpError> {
+                (**self).apply_gram_with_image(gram, image, rhs, par)
+            }
+            fn apply_shifted_gram(
+                &self,
+                gram: MatMut<'_, f64>,
+                image: Option<MatMut<'_, f64>>,
+                rhs: MatRef<'_, f64>,
+                shift: &[f64],
+                par: Par,
+            ) -> Result<(), OpError> {
+                (**self).apply_shifted_gram(gram, image, rhs, shift, par)
+            }
             fn column_norms_sq(&self) -> Option<Vec<f64>> {
                 (**self).column_norms_sq()
             }

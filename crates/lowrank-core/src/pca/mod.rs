@@ -39,9 +39,10 @@
 
 mod covariance;
 
-use crate::certificate::{certify, certify_with_av, Certificate};
+use crate::certificate::{certify, certify_with_av, certify_with_products, Certificate};
 use crate::memory::Bytes;
 use crate::op::{Centered, ColumnScaled, LinearOperator, OpError, StorageKind};
+use crate::svd::gram_block;
 use crate::svd::{compute, Method, RankSpec, SolveInfo, SvdOutput, SvdParams, Vectors};
 use crate::{NoObserver, Observer, SvdError};
 use faer::{Mat, MatMut, MatRef, Par};
@@ -75,9 +76,19 @@ pub const COVARIANCE_MIN_ASPECT: usize = 10;
 pub enum PcaSolver {
     /// [`PcaSolver::Covariance`] for dense input with `n_features ≤ 1000` and
     /// `n_samples ≥ 10·n_features` when the SVD method is `auto` (scikit-learn's
-    /// `covariance_eigh` rule), otherwise [`PcaSolver::Svd`].
+    /// `covariance_eigh` rule), otherwise [`PcaSolver::Svd`]. [`PcaSolver::Lanczos`] is never
+    /// chosen automatically: it is faster only when the spectrum has a gap after the wanted
+    /// components, which is not known before it runs, and a miss costs about as much as forming
+    /// the covariance.
     #[default]
     Auto,
+    /// Block Lanczos on the covariance operator `A_cᵀA_c`, never formed: each step is one pass
+    /// over `A` with a block of 32 vectors, centring each row block as it is read, and keeps
+    /// its products, so σ, `U` and the certificate need no further pass (see
+    /// `svd::gram_block`). Fast when the spectrum has a gap after the wanted components (a
+    /// signal plus noise); when it does not converge within `max(4k, 256)` basis columns the
+    /// [`PcaSolver::Svd`] solver runs instead, with a note.
+    Lanczos,
     /// Eigendecomposition of the covariance `A_cᵀA_c` (formed in one pass over `A`), then one
     /// Rayleigh–Ritz step on `A_c` so the singular values come from `A`, not from their
     /// squares. Dense input only; costs about half a GEMM of `A` with itself.
@@ -91,6 +102,7 @@ impl PcaSolver {
     pub fn name(self) -> &'static str {
         match self {
             PcaSolver::Auto => "auto",
+            PcaSolver::Lanczos => "lanczos",
             PcaSolver::Covariance => "covariance",
             PcaSolver::Svd => "svd",
         }
@@ -239,7 +251,8 @@ pub struct PcaFit {
     /// Coordinates of the training rows (`n_samples × k`), whitened when the model whitens;
     /// equal to `model.transform(training rows)` up to rounding.
     pub scores: Mat<f64>,
-    /// The solver that ran ([`PcaSolver::Covariance`] or [`PcaSolver::Svd`]).
+    /// The solver that ran ([`PcaSolver::Covariance`], [`PcaSolver::Lanczos`] or
+    /// [`PcaSolver::Svd`]; never `Auto`).
     pub solver: PcaSolver,
 }
 
@@ -328,6 +341,31 @@ pub fn fit_with(
         PcaSolver::Auto => PcaSolver::Svd,
         s => s,
     };
+    // Room for the wanted components and a few blocks more; past that, the SVD solver.
+    let lanczos_cap = (4 * rank.max_rank().min(min_dim))
+        .max(8 * gram_block::BLOCK)
+        .min(n);
+    let lanczos_fallback = PcaSolver::Svd;
+    if solver == PcaSolver::Lanczos {
+        let needed = gram_block::memory_bytes(m, n, lanczos_cap, rank.max_rank().min(min_dim));
+        if params.svd.memory_limit.is_some_and(|limit| needed > limit) {
+            let mut fit = fit_with(
+                op,
+                &PcaParams {
+                    solver: lanczos_fallback,
+                    ..params.clone()
+                },
+                observer,
+            )?;
+            fit.info.notes.push(format!(
+                "the lanczos solver's basis ({lanczos_cap} columns, {}) would exceed the memory \
+                 limit; used the {} solver",
+                Bytes(needed),
+                fit.solver.name()
+            ));
+            return Ok(fit);
+        }
+    }
 
     // Column statistics: means and centred sums of squares (from the covariance's diagonal
     // when it is formed).
@@ -399,7 +437,65 @@ pub fn fit_with(
         ..params.svd.clone()
     };
     let mut given_av: Option<Mat<f64>> = None;
+    let mut given_atu: Option<Mat<f64>> = None;
     let mut out = match covariance.as_mut() {
+        None if solver == PcaSolver::Lanczos => {
+            let t = Instant::now();
+            let solved =
+                gram_block::solve(&wrapped, rank, energy, &svd_params, lanczos_cap, observer)?;
+            let sol = match solved {
+                Ok(sol) => sol,
+                Err(declined) => {
+                    let spent = t.elapsed().as_secs_f64();
+                    let mut fit = fit_with(
+                        op,
+                        &PcaParams {
+                            solver: lanczos_fallback,
+                            ..params.clone()
+                        },
+                        observer,
+                    )?;
+                    fit.info.notes.push(format!(
+                        "block Lanczos on the covariance operator {} ({spent:.2} s spent); used \
+                     the {} solver",
+                        declined.describe(),
+                        fit.solver.name()
+                    ));
+                    return Ok(fit);
+                }
+            };
+            let k = sol.svd.s.len();
+            let mut phases = vec![crate::svd::PhaseTime {
+                phase: "column statistics".into(),
+                seconds: stats_seconds,
+            }];
+            phases.extend(sol.phases);
+            given_av = Some(sol.av);
+            given_atu = Some(sol.atu);
+            SvdOutput {
+                svd: sol.svd,
+                info: SolveInfo {
+                    method: Method::Lanczos,
+                    reason: "requested (PCA solver lanczos)".into(),
+                    variant: format!(
+                        "block Lanczos on the covariance operator A_cᵀA_c (never formed): {} \
+                         basis columns in {} passes over A of {} vectors, products kept; \
+                         Rayleigh–Ritz on A_c",
+                        sol.dim,
+                        sol.dim.div_ceil(gram_block::BLOCK),
+                        gram_block::BLOCK
+                    ),
+                    notes: Vec::new(),
+                    phases,
+                    matvecs: sol.matvecs,
+                    iterations: 0,
+                    subspace_dim: sol.dim,
+                    converged: true,
+                    ranks_tried: vec![k],
+                    estimated_memory_bytes: gram_block::memory_bytes(m, n, lanczos_cap, k),
+                },
+            }
+        }
         Some(c) => {
             if let Some(sd) = &scale {
                 for j in 0..n {
@@ -458,17 +554,24 @@ pub fn fit_with(
             if v[(best, i)] < 0.0 {
                 v.col_mut(i).iter_mut().for_each(|x| *x = -*x);
                 u.col_mut(i).iter_mut().for_each(|x| *x = -*x);
-                if let Some(av) = given_av.as_mut() {
-                    av.col_mut(i).iter_mut().for_each(|x| *x = -*x);
+                for given in [given_av.as_mut(), given_atu.as_mut()]
+                    .into_iter()
+                    .flatten()
+                {
+                    given.col_mut(i).iter_mut().for_each(|x| *x = -*x);
                 }
             }
         }
     }
-    let certificate = match &given_av {
-        Some(av) => certify_with_av(&wrapped, &out.svd, av.as_ref(), par)?,
-        None => certify(&wrapped, &out.svd, par)?,
+    let certificate = match (&given_av, &given_atu) {
+        (Some(av), Some(atu)) => {
+            certify_with_products(&wrapped, &out.svd, av.as_ref(), atu.as_ref(), par)?
+        }
+        (Some(av), None) => certify_with_av(&wrapped, &out.svd, av.as_ref(), par)?,
+        _ => certify(&wrapped, &out.svd, par)?,
     };
     drop(given_av);
+    drop(given_atu);
 
     let s = out.svd.s.clone();
     let k = s.len();
@@ -665,7 +768,7 @@ impl PcaModel {
 fn column_stats(op: &dyn LinearOperator, par: Par) -> Result<(Vec<f64>, Vec<f64>), OpError> {
     let (m, n) = (op.nrows(), op.ncols());
     if let Some(d) = op.as_dense() {
-        return Ok(dense_stats(d));
+        return Ok(dense_stats(d, par));
     }
     let mut sums = Mat::<f64>::zeros(n, 1);
     let ones = Mat::<f64>::from_fn(m, 1, |_, _| 1.0);
@@ -690,24 +793,30 @@ fn column_stats(op: &dyn LinearOperator, par: Par) -> Result<(Vec<f64>, Vec<f64>
         }
         let mut block = Mat::<f64>::zeros(m, width);
         op.apply(block.as_mut(), eye.as_ref(), par)?;
-        let (_, s) = dense_stats(block.as_ref());
+        let (_, s) = dense_stats(block.as_ref(), Par::Seq);
         ss[start..start + width].copy_from_slice(&s);
         start += width;
     }
     Ok((mean, ss))
 }
 
-fn dense_stats(d: MatRef<'_, f64>) -> (Vec<f64>, Vec<f64>) {
+fn dense_stats(d: MatRef<'_, f64>, par: Par) -> (Vec<f64>, Vec<f64>) {
     let m = d.nrows() as f64;
-    let mut mean = Vec::with_capacity(d.ncols());
-    let mut ss = Vec::with_capacity(d.ncols());
-    for j in 0..d.ncols() {
+    // Each column is summed on its own, in order: the same bits on any number of threads.
+    let column = |j: usize| {
         let col = d.col(j);
         let mu = col.iter().sum::<f64>() / m;
-        mean.push(mu);
-        ss.push(col.iter().map(|x| (x - mu) * (x - mu)).sum());
-    }
-    (mean, ss)
+        let ss = col.iter().map(|x| (x - mu) * (x - mu)).sum::<f64>();
+        (mu, ss)
+    };
+    let stats: Vec<(f64, f64)> = match par {
+        Par::Seq => (0..d.ncols()).map(column).collect(),
+        _ => {
+            use rayon::prelude::*;
+            (0..d.ncols()).into_par_iter().map(column).collect()
+        }
+    };
+    stats.into_iter().unzip()
 }
 
 /// An operator whose `‖·‖_F²` is known more accurately than it can compute itself (the
@@ -745,6 +854,25 @@ impl LinearOperator for WithEnergy<'_> {
     }
     fn has_fused_gram(&self) -> bool {
         self.inner.has_fused_gram()
+    }
+    fn apply_gram_with_image(
+        &self,
+        gram: MatMut<'_, f64>,
+        image: Option<MatMut<'_, f64>>,
+        rhs: MatRef<'_, f64>,
+        par: Par,
+    ) -> Result<(), OpError> {
+        self.inner.apply_gram_with_image(gram, image, rhs, par)
+    }
+    fn apply_shifted_gram(
+        &self,
+        gram: MatMut<'_, f64>,
+        image: Option<MatMut<'_, f64>>,
+        rhs: MatRef<'_, f64>,
+        shift: &[f64],
+        par: Par,
+    ) -> Result<(), OpError> {
+        self.inner.apply_shifted_gram(gram, image, rhs, shift, par)
     }
     fn column_norms_sq(&self) -> Option<Vec<f64>> {
         self.inner.column_norms_sq()

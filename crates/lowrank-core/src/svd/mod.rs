@@ -24,6 +24,7 @@
 //! it — scikit-learn's `svd_flip` rule. With `U` not computed, `vᵢ` follows the same rule.
 
 mod exact;
+pub(crate) mod gram_block;
 mod gram_lanczos;
 mod lanczos;
 pub(crate) mod linalg;
