@@ -776,3 +776,22 @@ fn lanczos_solver_declines_components_below_its_floor() {
         f.info.notes
     );
 }
+
+/// With few features the basis reaches all of them (blocks of 32, 32 and 6 for 70 features):
+/// the space is then complete and the Rayleigh–Ritz step exact, even for pure noise, which has
+/// no gap for the Krylov space to exploit. Same 1e-10 / 1e-9 as the exact solvers.
+#[test]
+fn lanczos_solver_is_exact_when_the_basis_spans_every_feature() {
+    let noise = lowrank_testkit::gaussian(600, 70, 36);
+    let x = Mat::<f64>::from_fn(600, 70, |i, j| noise[(i, j)] + j as f64);
+    let (vals, vecs) = reference(x.as_ref(), false);
+    let f = fit_with(
+        &DenseOp::new(x.as_ref()),
+        &lanczos_params(5, 1e-10),
+        &mut NoObserver,
+    )
+    .unwrap();
+    assert_eq!(f.solver, PcaSolver::Lanczos, "{:?}", f.info.notes);
+    assert_eq!(f.info.subspace_dim, 70);
+    check_against_reference(&f.model, &vals, &vecs, 1e-10);
+}

@@ -103,8 +103,9 @@ pub(crate) fn memory_bytes(m: usize, n: usize, dim: usize, k: usize) -> u64 {
 
 /// Top eigenpairs of `AᵀA` as triplets of `A`, for `spec` (a fixed rank, or the smallest rank
 /// reaching an energy or error target against `energy = ‖A‖_F²`), every triplet to
-/// `‖Aᵀuᵢ − σᵢvᵢ‖ ≤ tol·σ₁`. `None` when the basis would exceed `max_dim` columns first, or the
-/// triplets cannot be certified through `AᵀA`.
+/// `‖Aᵀuᵢ − σᵢvᵢ‖ ≤ tol·σ₁`. [`Declined`] when the basis reaches `max_dim` columns first (unless
+/// they are all `n`: the space is then complete and the answer exact), or the triplets cannot be
+/// certified through `AᵀA`.
 pub(crate) fn solve(
     op: &dyn LinearOperator,
     spec: RankSpec,
@@ -223,7 +224,7 @@ pub(crate) fn solve(
         } else {
             clock.lap("rayleigh-ritz checks");
         }
-        if complete || dim + b > max_dim {
+        if complete || dim >= max_dim {
             return Ok(Err(Declined::NotConverged { dim }));
         }
         if observer
@@ -242,7 +243,9 @@ pub(crate) fn solve(
         // noise-side components of the signal's eigenvectors): only a remainder at rounding
         // level against ‖G‖ is replaced, by a random direction orthogonal to everything.
         let applied = bj;
-        bj = b.min(n - dim);
+        // The last block may be narrower: the cap, or all of the features (then the space is
+        // complete and the Rayleigh–Ritz step exact).
+        bj = b.min(max_dim - dim);
         for c in 0..bj {
             let col = dim + c;
             let mut w = gq.as_ref().subcols(d0 + c.min(applied - 1), 1).to_owned();
