@@ -118,7 +118,7 @@ pub(crate) fn solve(
     let par = params.par;
     let max_dim = max_dim.min(n);
     let b = BLOCK.min(max_dim);
-    if b == 0 || matches!(spec, RankSpec::Fixed(k) if k >= max_dim) {
+    if b == 0 || matches!(spec, RankSpec::Fixed(k) if k > max_dim) {
         return Ok(Err(Declined::NotConverged { dim: 0 }));
     }
     let mut clock = PhaseClock::new();
@@ -306,7 +306,6 @@ fn stacked_product(blocks: &[Mat<f64>], s: faer::MatRef<'_, f64>, par: Par) -> M
 
 /// Rayleigh–Ritz on `A` from the kept images: `Y = A·V₀ = (A·Q)·S_k = Q_Y·R`, `R = U_R·Σ·Wᵀ`,
 /// so `U = Q_Y·U_R`, `V = V₀·W`, `A·V = Y·W` and `Aᵀ·U = (G·V₀)·W·Σ⁻¹`.
-#[allow(clippy::too_many_arguments)]
 fn finish(
     op: &dyn LinearOperator,
     images: &[Mat<f64>],
