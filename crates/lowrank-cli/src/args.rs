@@ -493,7 +493,8 @@ pub(crate) struct PcaArgs {
     pub(crate) whiten: bool,
     /// How the axes are computed: `covariance` eigendecomposes the n×n covariance (one pass
     /// over the data, dense input only); `lanczos` runs block Lanczos on the covariance
-    /// operator without forming it (one pass per 32 basis vectors; fast when the spectrum has
+    /// operator without forming it (on dense input one pass per 32 basis vectors; fast when the
+    /// spectrum has
     /// a gap after the wanted components, as signal plus noise does; falls back to `svd` with a
     /// note otherwise); `svd` takes the SVD of the centred data by --method. `auto`: covariance
     /// for dense input with at most 1000 features and at least 10 samples per feature

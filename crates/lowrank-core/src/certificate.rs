@@ -96,7 +96,9 @@ pub fn certify_with_av(
 
 /// As [`certify`], with both products given: `A·V` (`m × k`) and `Aᵀ·U` (`n × k`), as a
 /// solver that kept its products forms them (the block Lanczos PCA: linear combinations of
-/// the products `A·qⱼ` and `AᵀA·qⱼ` it computed). No pass over `A` is made here.
+/// the products `A·qⱼ` and `AᵀA·qⱼ` it computed). The residuals make no product with `A` here;
+/// the reconstruction error still reads a dense `A` (as in [`certify`]) unless the operator only
+/// knows its norm.
 ///
 /// # Errors
 /// As [`certify`]; the shapes must match.

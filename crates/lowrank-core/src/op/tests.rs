@@ -232,14 +232,14 @@ fn det_matmul_same_bits_sequential_and_parallel() {
 
 /// The dense fused pass (`A_cᵀA_c·X` and `A_c·X` from one read of each row block, the shift
 /// subtracted as the block is copied) against the same products formed explicitly from the
-/// centred matrix, for shapes around the row-block (64) and range (1024) boundaries and block
+/// centred matrix, for shapes around the row-block (128) and range (1024) boundaries and block
 /// widths 1–9; and bit-identical whatever the thread count (the ranges depend on the shape).
 /// Tolerance: both sides sum `m` products of entries of size ≤ 4 against vectors of size ≤ 1,
 /// in different orders, so they agree to a few `ε·m·max|entry|²·‖x‖₁` — 1e-10 relative to the
 /// largest entry of the result leaves a margin of 10³ here.
 #[test]
 fn dense_fused_gram_matches_explicitly_centred_products() {
-    for (m, n) in [(1, 3), (63, 5), (64, 7), (65, 2), (1500, 9), (3001, 17)] {
+    for (m, n) in [(1, 3), (127, 5), (128, 7), (129, 2), (1500, 9), (3001, 17)] {
         let a = Mat::<f64>::from_fn(m, n, |i, j| {
             ((i * 31 + j * 17) % 23) as f64 / 7.0 + j as f64 * 0.5
         });

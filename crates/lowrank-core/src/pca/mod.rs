@@ -82,10 +82,10 @@ pub enum PcaSolver {
     /// the covariance.
     #[default]
     Auto,
-    /// Block Lanczos on the covariance operator `A_cᵀA_c`, never formed: each step is one pass
-    /// over `A` with a block of 32 vectors, centring each row block as it is read, and keeps
-    /// its products, so σ, `U` and the certificate need no further pass (see
-    /// `svd::gram_block`). Fast when the spectrum has a gap after the wanted components (a
+    /// Block Lanczos on the covariance operator `A_cᵀA_c`, never formed: on dense input each
+    /// step is one pass over `A` with a block of 32 vectors, centring each row block as it is
+    /// read (two products per step with `scale` or on sparse input), and keeps its products,
+    /// so σ, `U` and the certificate need no further pass (see `svd::gram_block`). Fast when the spectrum has a gap after the wanted components (a
     /// signal plus noise); when it does not converge within `max(4k, 256)` basis columns the
     /// [`PcaSolver::Svd`] solver runs instead, with a note.
     Lanczos,
@@ -341,13 +341,18 @@ pub fn fit_with(
         PcaSolver::Auto => PcaSolver::Svd,
         s => s,
     };
-    // Room for the wanted components and a few blocks more; past that, the SVD solver.
-    let lanczos_cap = (4 * rank.max_rank().min(min_dim))
-        .max(8 * gram_block::BLOCK)
-        .min(n);
+    // Room for the wanted components and a few blocks more; past that, the SVD solver. A rank
+    // by variance is not known beforehand: its basis is sized for at most
+    // AUTO_MAX_COMPONENTS components (not min(m, n), which would make the cap all features).
+    let lanczos_rank = match rank {
+        RankSpec::Fixed(k) => k,
+        _ => rank.max_rank().min(AUTO_MAX_COMPONENTS),
+    }
+    .min(min_dim);
+    let lanczos_cap = (4 * lanczos_rank).max(8 * gram_block::BLOCK).min(n);
     let lanczos_fallback = PcaSolver::Svd;
     if solver == PcaSolver::Lanczos {
-        let needed = gram_block::memory_bytes(m, n, lanczos_cap, rank.max_rank().min(min_dim));
+        let needed = gram_block::memory_bytes(m, n, lanczos_cap, lanczos_rank);
         if params.svd.memory_limit.is_some_and(|limit| needed > limit) {
             let mut fit = fit_with(
                 op,
