@@ -86,7 +86,8 @@ pub enum PcaSolver {
     /// step is one pass over `A` with a block of 32 vectors, centring each row block as it is
     /// read (two products per step with `scale` or on sparse input), and keeps its products,
     /// so σ, `U` and the certificate need no further pass (see `svd::gram_block`). Fast when the spectrum has a gap after the wanted components (a
-    /// signal plus noise); when it does not converge within `max(4k, 256)` basis columns the
+    /// signal plus noise); when it does not converge within `max(4k, 256)` basis columns (`k`
+    /// at most 100 for a rank by variance) the
     /// [`PcaSolver::Svd`] solver runs instead, with a note.
     Lanczos,
     /// Eigendecomposition of the covariance `A_cᵀA_c` (formed in one pass over `A`), then one
