@@ -443,13 +443,10 @@ fn tall_dense_input_uses_the_covariance_solver() {
     let out = lowrank(dir.path(), ["pca", tall_s, "-k", "5", "--json", "--quiet"]);
     let doc = out.ok().json();
     assert_eq!(doc["solver"], "covariance", "{doc}");
-    let ev: Vec<f64> = doc["explained_variance"]
-        .as_array()
-        .unwrap()
+    for (a, b) in explained_variance(&doc)
         .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
-    for (a, b) in ev.iter().zip(&reference.explained_variance) {
+        .zip(&reference.explained_variance)
+    {
         assert!((a - b).abs() <= 1e-10 * b, "{a} vs {b}");
     }
     for extra in [["--method", "exact"], ["--solver", "svd"]] {
@@ -470,13 +467,10 @@ fn tall_dense_input_uses_the_covariance_solver() {
     );
     let doc = out.ok().json();
     assert_eq!(doc["solver"], "lanczos", "{doc}");
-    let ev: Vec<f64> = doc["explained_variance"]
-        .as_array()
-        .unwrap()
+    for (a, b) in explained_variance(&doc)
         .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
-    for (a, b) in ev.iter().zip(&reference.explained_variance) {
+        .zip(&reference.explained_variance)
+    {
         assert!((a - b).abs() <= 1e-10 * b, "lanczos: {a} vs {b}");
     }
     lowrank(
@@ -492,4 +486,14 @@ fn tall_dense_input_uses_the_covariance_solver() {
     )
     .code(2)
     .stderr_has(&["covariance", "dense"]);
+}
+
+/// The `explained_variance` list of a `pca --json` summary.
+fn explained_variance(doc: &Value) -> Vec<f64> {
+    doc["explained_variance"]
+        .as_array()
+        .expect("explained_variance is a list")
+        .iter()
+        .map(|v| v.as_f64().expect("a number"))
+        .collect()
 }

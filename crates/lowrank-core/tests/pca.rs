@@ -731,20 +731,10 @@ fn lanczos_solver_gives_the_same_bits_on_any_thread_count() {
 #[test]
 fn lanczos_solver_falls_back_to_the_svd_without_a_gap() {
     let noise = lowrank_testkit::gaussian(2400, 1200, 34);
-    let f = fit_with(
-        &DenseOp::new(noise.as_ref()),
-        &lanczos_params(10, 1e-10),
-        &mut NoObserver,
-    )
-    .unwrap();
-    assert_eq!(f.solver, PcaSolver::Svd);
-    assert!(
-        f.info
-            .notes
-            .iter()
-            .any(|n| n.contains("did not converge within 256 basis columns")),
-        "{:?}",
-        f.info.notes
+    let f = declined_fit(
+        noise.as_ref(),
+        lanczos_params(10, 1e-10),
+        "did not converge within 256 basis columns",
     );
     // The fallback's answer is as good as the SVD solver's own.
     let mut p = params(ComponentSpec::Count(10), Method::Auto);
@@ -760,21 +750,23 @@ fn lanczos_solver_falls_back_to_the_svd_without_a_gap() {
 fn lanczos_solver_declines_components_below_its_floor() {
     let (a, _, _) = planted(3000, 300, &spectra::geometric(20, 500.0, 1.3), 35);
     let x = Mat::<f64>::from_fn(3000, 300, |i, j| a[(i, j)] + 2.0);
-    let f = fit_with(
-        &DenseOp::new(x.as_ref()),
-        &lanczos_params(8, 1e-12),
-        &mut NoObserver,
-    )
-    .unwrap();
+    declined_fit(
+        x.as_ref(),
+        lanczos_params(8, 1e-12),
+        "cannot certify component",
+    );
+}
+
+/// A fit the lanczos solver hands over to the svd solver, with a note containing `why`.
+fn declined_fit(x: MatRef<'_, f64>, params: PcaParams, why: &str) -> lowrank_core::pca::PcaFit {
+    let f = fit_with(&DenseOp::new(x), &params, &mut NoObserver).unwrap();
     assert_eq!(f.solver, PcaSolver::Svd);
     assert!(
-        f.info
-            .notes
-            .iter()
-            .any(|n| n.contains("cannot certify component")),
+        f.info.notes.iter().any(|n| n.contains(why)),
         "{:?}",
         f.info.notes
     );
+    f
 }
 
 /// With few features the basis reaches all of them (blocks of 32, 32 and 6 for 70 features):

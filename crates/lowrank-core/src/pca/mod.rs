@@ -351,25 +351,15 @@ pub fn fit_with(
     }
     .min(min_dim);
     let lanczos_cap = (4 * lanczos_rank).max(8 * gram_block::BLOCK).min(n);
-    let lanczos_fallback = PcaSolver::Svd;
     if solver == PcaSolver::Lanczos {
         let needed = gram_block::memory_bytes(m, n, lanczos_cap, lanczos_rank);
         if params.svd.memory_limit.is_some_and(|limit| needed > limit) {
-            let mut fit = fit_with(
-                op,
-                &PcaParams {
-                    solver: lanczos_fallback,
-                    ..params.clone()
-                },
-                observer,
-            )?;
-            fit.info.notes.push(format!(
+            let why = format!(
                 "the lanczos solver's basis ({lanczos_cap} columns, {}) would exceed the memory \
-                 limit; used the {} solver",
-                Bytes(needed),
-                fit.solver.name()
-            ));
-            return Ok(fit);
+                 limit",
+                Bytes(needed)
+            );
+            return lanczos_fallback(op, params, observer, why);
         }
     }
 
@@ -452,22 +442,12 @@ pub fn fit_with(
             let sol = match solved {
                 Ok(sol) => sol,
                 Err(declined) => {
-                    let spent = t.elapsed().as_secs_f64();
-                    let mut fit = fit_with(
-                        op,
-                        &PcaParams {
-                            solver: lanczos_fallback,
-                            ..params.clone()
-                        },
-                        observer,
-                    )?;
-                    fit.info.notes.push(format!(
-                        "block Lanczos on the covariance operator {} ({spent:.2} s spent); used \
-                     the {} solver",
+                    let why = format!(
+                        "block Lanczos on the covariance operator {} ({:.2} s spent)",
                         declined.describe(),
-                        fit.solver.name()
-                    ));
-                    return Ok(fit);
+                        t.elapsed().as_secs_f64()
+                    );
+                    return lanczos_fallback(op, params, observer, why);
                 }
             };
             let k = sol.svd.s.len();
@@ -635,6 +615,24 @@ pub fn fit_with(
         scores,
         solver,
     })
+}
+
+/// The svd solver's fit, with a note saying why the lanczos solver handed over to it.
+fn lanczos_fallback(
+    op: &dyn LinearOperator,
+    params: &PcaParams,
+    observer: &mut dyn Observer,
+    why: String,
+) -> Result<PcaFit, PcaError> {
+    let svd = PcaParams {
+        solver: PcaSolver::Svd,
+        ..params.clone()
+    };
+    let mut fit = fit_with(op, &svd, observer)?;
+    fit.info
+        .notes
+        .push(format!("{why}; used the {} solver", fit.solver.name()));
+    Ok(fit)
 }
 
 /// Bytes the covariance solver allocates besides the input: `C` and its eigenvectors (`2n²`),
