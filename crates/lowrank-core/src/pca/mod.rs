@@ -462,7 +462,7 @@ pub fn fit_with(
                 svd: sol.svd,
                 info: SolveInfo {
                     method: Method::Lanczos,
-                    reason: "requested (PCA solver lanczos)".into(),
+                    reason: "the lanczos PCA solver was requested".into(),
                     variant: format!(
                         "block Lanczos on the covariance operator A_cᵀA_c (never formed): {} \
                          basis columns in {} passes over A of {} vectors, products kept; \
