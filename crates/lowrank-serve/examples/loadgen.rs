@@ -359,7 +359,7 @@ fn main() {
                 "max_ms": r.latencies_ms[r.latencies_ms.len() - 1],
             })).collect::<Vec<_>>(),
         });
-        std::fs::write(p, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+        write_or_exit(p, &serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
     if let Some(p) = &o.svg {
         // Latency quantile curves (log x): where each scenario's p50 and p99 sit.
@@ -397,6 +397,14 @@ fn main() {
             );
         }
         chart = chart.vline(10.0, "10 ms target");
-        std::fs::write(p, chart.to_svg()).unwrap();
+        write_or_exit(p, &chart.to_svg());
+    }
+}
+
+/// Writes a report the user asked for (`--json`, `--svg`), or says why it could not and exits 1.
+fn write_or_exit(path: &Path, contents: &str) {
+    if let Err(e) = std::fs::write(path, contents) {
+        eprintln!("loadgen: cannot write {}: {e}", path.display());
+        std::process::exit(1);
     }
 }
