@@ -280,19 +280,7 @@ pub(crate) fn det_matmul(
                 Par::Seq,
             );
         };
-        if parallel {
-            out.par_row_chunks_mut(block).enumerate().for_each(run);
-        } else {
-            let mut out = out;
-            let mut r0 = 0;
-            let mut i = 0;
-            while r0 < m {
-                let rows = block.min(m - r0);
-                run((i, out.rb_mut().subrows_mut(r0, rows)));
-                r0 += rows;
-                i += 1;
-            }
-        }
+        super::for_each_row_chunk(out, block, par, run);
     } else if k >= 2 * INNER_BLOCK {
         let slices = k.div_ceil(INNER_BLOCK);
         let partial = |s: usize| {

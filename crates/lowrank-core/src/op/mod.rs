@@ -209,6 +209,32 @@ pub fn shifted_gram_reference<O: LinearOperator + ?Sized>(
     Ok(())
 }
 
+/// Runs `f((index, chunk))` on the consecutive `rows`-row chunks of `out` (the last may be
+/// shorter), in parallel unless `par` is `Par::Seq`. The chunks depend on the shape only, so a
+/// kernel that writes each chunk from its own rows gives the same bits on any thread count.
+pub(crate) fn for_each_row_chunk(
+    out: MatMut<'_, f64>,
+    rows: usize,
+    par: Par,
+    f: impl Fn((usize, MatMut<'_, f64>)) + Sync + Send,
+) {
+    use faer::prelude::ReborrowMut;
+    use rayon::prelude::*;
+    if matches!(par, Par::Seq) {
+        let mut out = out;
+        let m = out.nrows();
+        let (mut start, mut index) = (0, 0);
+        while start < m {
+            let len = rows.min(m - start);
+            f((index, out.rb_mut().subrows_mut(start, len)));
+            start += len;
+            index += 1;
+        }
+    } else {
+        out.par_row_chunks_mut(rows).enumerate().for_each(f);
+    }
+}
+
 pub(crate) fn check_shapes(
     what: &'static str,
     m: MatRef<'_, f64>,

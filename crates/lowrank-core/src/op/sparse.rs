@@ -392,21 +392,7 @@ impl CsrMatrix {
                 }
             }
         };
-        if parallel(par) {
-            out.par_row_chunks_mut(rows_per_block)
-                .enumerate()
-                .for_each(kernel);
-        } else {
-            let mut out = out;
-            let mut blk = 0;
-            let mut start = 0;
-            while start < self.nrows {
-                let rows = rows_per_block.min(self.nrows - start);
-                kernel((blk, out.rb_mut().subrows_mut(start, rows)));
-                start += rows;
-                blk += 1;
-            }
-        }
+        super::for_each_row_chunk(out, rows_per_block, par, kernel);
     }
 
     /// `Aᵀ·Y` for a panel of `B` columns of `Y`, as a row-major `n × B` array: each row of A

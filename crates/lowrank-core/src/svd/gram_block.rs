@@ -281,7 +281,6 @@ pub(crate) fn solve(
 fn stacked_product(blocks: &[Mat<f64>], s: faer::MatRef<'_, f64>, par: Par) -> Mat<f64> {
     use faer::linalg::matmul::matmul;
     use faer::Accum;
-    use rayon::prelude::*;
     const CHUNK: usize = 2048;
     let m = blocks.first().map_or(0, |b| b.nrows());
     let mut out = Mat::<f64>::zeros(m, s.ncols());
@@ -301,19 +300,7 @@ fn stacked_product(blocks: &[Mat<f64>], s: faer::MatRef<'_, f64>, par: Par) -> M
             r0 += b.ncols();
         }
     };
-    match par {
-        Par::Seq => {
-            let mut c = 0;
-            let mut r = 0;
-            while r < m {
-                let rows = CHUNK.min(m - r);
-                run((c, out.as_mut().subrows_mut(r, rows)));
-                r += rows;
-                c += 1;
-            }
-        }
-        _ => out.par_row_chunks_mut(CHUNK).enumerate().for_each(run),
-    }
+    crate::op::for_each_row_chunk(out.as_mut(), CHUNK, par, run);
     out
 }
 
