@@ -1,3 +1,6 @@
+// lowrank patch: upstream warnings that cargo shows for a path dependency (it caps lints only
+// for registry crates); the code is unchanged.
+#![allow(unused_imports, dead_code)]
 //! `faer` is a general-purpose linear algebra library for rust, with a focus on
 //! high performance for algebraic operations on medium/large matrices, as well
 //! as matrix decompositions

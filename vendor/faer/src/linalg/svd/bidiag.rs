@@ -68,7 +68,17 @@ pub fn bidiag_in_place<T: ComplexField>(
 	let mut Hl = H_left;
 	let mut Hr = H_right;
 	let mut par = par;
-	{
+	if super::bidiag_blocked::use_blocked::<T>(m, n) {
+		// lowrank patch: the blocked reduction for large real matrices (see bidiag_blocked.rs).
+		_ = params;
+		_ = (&mut y, &mut z);
+		super::bidiag_blocked::bidiag_blocked_f64(
+			unsafe { core::mem::transmute(A.rb_mut()) },
+			unsafe { core::mem::transmute(Hl.rb_mut().row_mut(0)) },
+			unsafe { core::mem::transmute(Hr.rb_mut().row_mut(0)) },
+			par,
+		);
+	} else {
 		let mut Hl = Hl.rb_mut().row_mut(0);
 		let mut Hr = Hr.rb_mut().row_mut(0);
 		for k in 0..size {

@@ -15,6 +15,7 @@ use bidiag::BidiagParams;
 use linalg::qr::no_pivoting::factor::QrParams;
 /// bidiagonalization
 pub mod bidiag;
+mod bidiag_blocked;
 pub(crate) mod bidiag_svd;
 /// whether the singular vectors should be computed
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
