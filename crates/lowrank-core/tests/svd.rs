@@ -845,3 +845,33 @@ fn exact_svd_through_the_blocked_bidiagonalization_is_repeatable() {
         "two runs on 2 threads differ"
     );
 }
+
+/// Several exact SVDs at once from inside the thread pool (as per-channel work does): the
+/// blocked reduction must not wait on spinning helpers that have no thread, and each result is
+/// the same as a lone run's.
+#[test]
+fn exact_svds_run_concurrently_inside_the_thread_pool() {
+    use rayon::prelude::*;
+    let mats: Vec<Mat<f64>> = (0..4)
+        .map(|seed| planted(300, 270, &spectra::geometric(270, 3.0, 50.0), seed).0)
+        .collect();
+    let mut p = params(Method::Exact, 270);
+    p.par = Par::rayon(2);
+    let alone: Vec<Vec<f64>> = mats
+        .iter()
+        .map(|a| run(&DenseOp::new(a.as_ref()), &p).svd.s)
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let together: Vec<Vec<f64>> = pool.install(|| {
+        mats.par_iter()
+            .map(|a| run(&DenseOp::new(a.as_ref()), &p).svd.s)
+            .collect()
+    });
+    for (x, y) in alone.iter().zip(&together) {
+        let err = max_sigma_error(x, y);
+        assert!(err <= 64.0 * EPS * 300.0, "σ differ by {err:e}");
+    }
+}

@@ -44,8 +44,11 @@ pub(crate) fn bidiag_blocked_f64(
 	// Inside the lock, faer's thread pool keeps its workers spinning between the two
 	// half-products of each step instead of parking them: 4000 hand-offs for 2000×2000, and
 	// with rayon's sleep/wake each cost enough to add about 20% (0.75 s → 0.95 s).
+	// Only from outside the pool, which is the case measured. Nested inside a pool's task
+	// (several SVDs at once) the products use plain rayon joins: faer itself never nests the
+	// lock, and spinning helpers would only compete with the other tasks for the same threads.
 	#[cfg(feature = "rayon")]
-	if par.degree() > 1 {
+	if par.degree() > 1 && rayon::current_thread_index().is_none() {
 		return spindle::with_lock(par.degree(), || bidiag_blocked_imp(a, tau_left, tau_right, par));
 	}
 	bidiag_blocked_imp(a, tau_left, tau_right, par)
