@@ -762,6 +762,8 @@ fn exact_svd_through_the_blocked_bidiagonalization_matches_planted_spectra() {
         (289, 400, spectra::geometric(289, 3.0, 25.0)),
         (330, 330, full(330, spectra::clustered(4, 20, 1e-3))),
         (500, 300, full(300, spectra::geometric(90, 5.0, 10.0))),
+        // m/n > 11/6: faer factors A = QR first and bidiagonalizes R.
+        (600, 300, spectra::conditioned(300, 1e8)),
     ];
     for par in [Par::Seq, Par::rayon(2)] {
         for (m, n, s) in &cases {
@@ -791,11 +793,13 @@ fn exact_svd_through_the_blocked_bidiagonalization_matches_planted_spectra() {
     }
 }
 
-/// Zero columns make reflectors with nothing to annihilate (faer's `tau = ∞`); the blocked
-/// reduction must carry them through, and a zero matrix must come out as zeros.
+/// A reflector with nothing to annihilate (faer's `tau = ∞`) must be carried through the
+/// blocked reduction: the zero matrix gives one at every step, and a block-diagonal matrix gives
+/// one in the middle of its second panel (column 39 of `diag(B₁, B₂)` with `B₁` 40×40 has an
+/// exactly zero tail below and to its right), with live panel updates around it.
 #[test]
-fn exact_svd_through_the_blocked_bidiagonalization_handles_zero_columns() {
-    let (m, n) = (320, 270);
+fn exact_svd_through_the_blocked_bidiagonalization_handles_empty_reflectors() {
+    let (m, n) = (320, 280);
     let zero = Mat::<f64>::zeros(m, n);
     let out = run(&DenseOp::new(zero.as_ref()), &params(Method::Exact, n));
     assert!(
@@ -804,21 +808,24 @@ fn exact_svd_through_the_blocked_bidiagonalization_handles_zero_columns() {
         &out.svd.s[..4]
     );
 
-    let s = spectra::geometric(60, 4.0, 15.0);
-    let (b, _, _) = planted(m, 200, &s, 3);
-    // Columns 0..40 and 240..270 are zero; the planted block sits between them.
-    let a = Mat::<f64>::from_fn(m, n, |i, j| {
-        if (40..240).contains(&j) {
-            b[(i, j - 40)]
-        } else {
-            0.0
-        }
+    let s1 = spectra::geometric(40, 6.0, 12.0);
+    let s2 = spectra::conditioned(240, 1e6);
+    let (b1, _, _) = planted(40, 40, &s1, 3);
+    let (b2, _, _) = planted(280, 240, &s2, 4);
+    let a = Mat::<f64>::from_fn(m, n, |i, j| match (i < 40, j < 40) {
+        (true, true) => b1[(i, j)],
+        (false, false) => b2[(i - 40, j - 40)],
+        _ => 0.0,
     });
+    let mut reference: Vec<f64> = s1.iter().chain(&s2).copied().collect();
+    reference.sort_by(|x, y| y.total_cmp(x));
     let out = run(&DenseOp::new(a.as_ref()), &params(Method::Exact, n));
-    let mut reference = s.clone();
-    reference.resize(n, 0.0);
     let err = max_sigma_error(&out.svd.s, &reference);
     assert!(err <= 64.0 * EPS * m as f64, "σ error {err:e}");
+    let (u, v) = (out.svd.u.as_ref().unwrap(), out.svd.v.as_ref().unwrap());
+    let us = Mat::<f64>::from_fn(m, n, |i, j| u[(i, j)] * out.svd.s[j]);
+    let rel = (&a - &us * v.transpose()).norm_l2() / a.norm_l2();
+    assert!(rel <= 64.0 * EPS * m as f64, "‖A − UΣVᵀ‖/‖A‖ = {rel:e}");
 }
 
 /// The blocked reduction's products give every entry to one thread, so two runs on the same
@@ -846,9 +853,9 @@ fn exact_svd_through_the_blocked_bidiagonalization_is_repeatable() {
     );
 }
 
-/// Several exact SVDs at once from inside the thread pool (as per-channel work does): the
-/// blocked reduction must not wait on spinning helpers that have no thread, and each result is
-/// the same as a lone run's.
+/// Several exact SVDs at once from inside the thread pool (as per-channel work does): they
+/// finish, and each result has the same bits as a lone run's (the same two-way split of every
+/// product, on plain rayon joins instead of faer's spinning pool).
 #[test]
 fn exact_svds_run_concurrently_inside_the_thread_pool() {
     use rayon::prelude::*;
@@ -857,21 +864,25 @@ fn exact_svds_run_concurrently_inside_the_thread_pool() {
         .collect();
     let mut p = params(Method::Exact, 270);
     p.par = Par::rayon(2);
-    let alone: Vec<Vec<f64>> = mats
-        .iter()
-        .map(|a| run(&DenseOp::new(a.as_ref()), &p).svd.s)
-        .collect();
+    let bits = |a: &Mat<f64>| -> Vec<u64> {
+        let o = run(&DenseOp::new(a.as_ref()), &p).svd;
+        let (u, v) = (o.u.unwrap(), o.v.unwrap());
+        o.s.iter()
+            .chain(u.col_iter().flat_map(|c| c.iter()))
+            .chain(v.col_iter().flat_map(|c| c.iter()))
+            .map(|x| x.to_bits())
+            .collect()
+    };
+    let alone: Vec<Vec<u64>> = mats.iter().map(bits).collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .build()
         .unwrap();
-    let together: Vec<Vec<f64>> = pool.install(|| {
-        mats.par_iter()
-            .map(|a| run(&DenseOp::new(a.as_ref()), &p).svd.s)
-            .collect()
-    });
-    for (x, y) in alone.iter().zip(&together) {
-        let err = max_sigma_error(x, y);
-        assert!(err <= 64.0 * EPS * 300.0, "σ differ by {err:e}");
+    let together: Vec<Vec<u64>> = pool.install(|| mats.par_iter().map(bits).collect());
+    for (i, (x, y)) in alone.iter().zip(&together).enumerate() {
+        assert!(
+            x == y,
+            "matrix {i}: concurrent result differs from a lone run"
+        );
     }
 }

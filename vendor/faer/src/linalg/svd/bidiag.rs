@@ -68,7 +68,7 @@ pub fn bidiag_in_place<T: ComplexField>(
 	let mut Hl = H_left;
 	let mut Hr = H_right;
 	let mut par = par;
-	if super::bidiag_blocked::use_blocked::<T>(m, n) {
+	if super::bidiag_blocked::use_blocked::<T>(A.rb()) {
 		// lowrank patch: the blocked reduction for large real matrices (see bidiag_blocked.rs).
 		_ = params;
 		_ = (&mut y, &mut z);

@@ -23,12 +23,15 @@ use linalg::matmul::matmul;
 /// Panel width, as LAPACK's `ilaenv` default for `dgebrd`.
 const NB: usize = 32;
 
-/// Whether the blocked reduction should be used for an `m×n` (`m ≥ n`) matrix of `T`.
+/// Whether the blocked reduction should be used for `a` (`m×n`), a matrix of `T`.
 ///
-/// Below 256 columns the two are equally fast (measured down to 64), and the unblocked
-/// reduction, faer's own, is kept there.
-pub(crate) fn use_blocked<T: ComplexField>(m: usize, n: usize) -> bool {
-	core::any::type_name::<T>() == "f64" && m >= n && n >= 256
+/// Only for `f64` (faer's own dispatch flag), `m ≥ n` and unit row stride, which `svd` always
+/// passes (it works on a column-major copy); other callers of the public `bidiag_in_place`
+/// keep the unblocked reduction. Below 256 columns the two are equally fast (measured down to
+/// 64), and the unblocked reduction, faer's own, is kept there too.
+pub(crate) fn use_blocked<T: ComplexField>(a: MatRef<'_, T>) -> bool {
+	let (m, n) = a.shape();
+	T::IS_NATIVE_F64 && core::mem::size_of::<T>() == 8 && a.row_stride() == 1 && m >= n && n >= 256
 }
 
 /// Reduces `a` (`m×n`, `m ≥ n`) to upper bidiagonal form in place.
@@ -254,8 +257,8 @@ fn gemv_t_split(y: &mut [f64], cols: &[&[f64]], u: &[f64], alpha: f64, add: bool
 		#[cfg(feature = "rayon")]
 		{
 			crate::utils::thread::join_raw(
-				|_| gemv_t_split(y0, c0, u, alpha, add, Par::Seq),
-				|_| gemv_t_split(y1, c1, u, alpha, add, Par::Seq),
+				|par| gemv_t_split(y0, c0, u, alpha, add, par),
+				|par| gemv_t_split(y1, c1, u, alpha, add, par),
 				par,
 			);
 			return;
@@ -338,8 +341,8 @@ fn gemv_n_split(x: &mut [f64], r0: usize, cols: &[&[f64]], v: &[f64], add: bool,
 		#[cfg(feature = "rayon")]
 		{
 			crate::utils::thread::join_raw(
-				|_| gemv_n_split(x0, r0, cols, v, add, Par::Seq),
-				|_| gemv_n_split(x1, r0 + mid, cols, v, add, Par::Seq),
+				|par| gemv_n_split(x0, r0, cols, v, add, par),
+				|par| gemv_n_split(x1, r0 + mid, cols, v, add, par),
 				par,
 			);
 			return;
