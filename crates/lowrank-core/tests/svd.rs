@@ -745,6 +745,17 @@ fn wide_sparse_input_runs_lanczos_on_the_transpose() {
     }
 }
 
+/// σ, U and V as bits, for comparisons that must be exact.
+fn factor_bits(svd: &lowrank_core::svd::Svd) -> Vec<u64> {
+    let (u, v) = (svd.u.as_ref().unwrap(), svd.v.as_ref().unwrap());
+    svd.s
+        .iter()
+        .chain(u.col_iter().flat_map(|c| c.iter()))
+        .chain(v.col_iter().flat_map(|c| c.iter()))
+        .map(|x| x.to_bits())
+        .collect()
+}
+
 /// Dense exact SVDs from 256 columns up go through the blocked bidiagonalization patched into
 /// faer (`vendor/README.md`). Full spectra against the planted truth, on shapes that end on and
 /// off its 32-column panels, tall, wide (solved transposed) and square, sequential and on two
@@ -837,18 +848,8 @@ fn exact_svd_through_the_blocked_bidiagonalization_is_repeatable() {
     p.par = Par::rayon(2);
     let first = run(&DenseOp::new(a.as_ref()), &p);
     let second = run(&DenseOp::new(a.as_ref()), &p);
-    let bits = |o: &lowrank_core::svd::SvdOutput| -> Vec<u64> {
-        let (u, v) = (o.svd.u.as_ref().unwrap(), o.svd.v.as_ref().unwrap());
-        o.svd
-            .s
-            .iter()
-            .chain(u.col_iter().flat_map(|c| c.iter()))
-            .chain(v.col_iter().flat_map(|c| c.iter()))
-            .map(|x| x.to_bits())
-            .collect()
-    };
     assert!(
-        bits(&first) == bits(&second),
+        factor_bits(&first.svd) == factor_bits(&second.svd),
         "two runs on 2 threads differ"
     );
 }
@@ -864,15 +865,7 @@ fn exact_svds_run_concurrently_inside_the_thread_pool() {
         .collect();
     let mut p = params(Method::Exact, 270);
     p.par = Par::rayon(2);
-    let bits = |a: &Mat<f64>| -> Vec<u64> {
-        let o = run(&DenseOp::new(a.as_ref()), &p).svd;
-        let (u, v) = (o.u.unwrap(), o.v.unwrap());
-        o.s.iter()
-            .chain(u.col_iter().flat_map(|c| c.iter()))
-            .chain(v.col_iter().flat_map(|c| c.iter()))
-            .map(|x| x.to_bits())
-            .collect()
-    };
+    let bits = |a: &Mat<f64>| factor_bits(&run(&DenseOp::new(a.as_ref()), &p).svd);
     let alone: Vec<Vec<u64>> = mats.iter().map(bits).collect();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)

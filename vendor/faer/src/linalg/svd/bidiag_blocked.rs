@@ -70,6 +70,10 @@ fn bidiag_blocked_imp(
 	assert!(m >= n);
 	let mut x = Mat::<f64>::zeros(m, NB);
 	let mut y = Mat::<f64>::zeros(n, NB);
+	// The update's operands, [U X] and [Y V]ᵀ; allocated once, since fresh megabyte buffers
+	// for every panel would each be mapped and faulted in anew.
+	let mut lhs = Mat::<f64>::zeros(m, 2 * NB);
+	let mut rhs = Mat::<f64>::zeros(2 * NB, n);
 	let mut d = alloc::vec![0.0f64; n];
 	let mut e = alloc::vec![0.0f64; n];
 	let mut p = 0;
@@ -92,14 +96,14 @@ fn bidiag_blocked_imp(
 			let (left, right) = a.rb_mut().split_at_col_mut(q);
 			let (top, a22) = right.split_at_row_mut(q);
 			// One GEMM of inner dimension 2b instead of two of b: the trailing matrix is read
-			// and written once per panel.
-			let mut lhs = Mat::<f64>::zeros(m - q, 2 * b);
-			let mut rhs = Mat::<f64>::zeros(2 * b, n - q);
-			lhs.rb_mut().subcols_mut(0, b).copy_from(left.rb().submatrix(q, p, m - q, b));
-			lhs.rb_mut().subcols_mut(b, b).copy_from(x.rb().submatrix(q, 0, m - q, b));
-			rhs.rb_mut().subrows_mut(0, b).copy_from(y.rb().submatrix(q, 0, n - q, b).transpose());
-			rhs.rb_mut().subrows_mut(b, b).copy_from(top.rb().subrows(p, b));
-			matmul(a22, Accum::Add, lhs.rb(), rhs.rb(), -1.0, par);
+			// and written once per panel. (Here b = NB: only the last panel can be narrower.)
+			let mut l = lhs.rb_mut().submatrix_mut(0, 0, m - q, 2 * b);
+			let mut r = rhs.rb_mut().submatrix_mut(0, 0, 2 * b, n - q);
+			l.rb_mut().subcols_mut(0, b).copy_from(left.rb().submatrix(q, p, m - q, b));
+			l.rb_mut().subcols_mut(b, b).copy_from(x.rb().submatrix(q, 0, m - q, b));
+			r.rb_mut().subrows_mut(0, b).copy_from(y.rb().submatrix(q, 0, n - q, b).transpose());
+			r.rb_mut().subrows_mut(b, b).copy_from(top.rb().subrows(p, b));
+			matmul(a22, Accum::Add, l.rb(), r.rb(), -1.0, par);
 		}
 		for j in p..q {
 			a[(j, j)] = d[j];
@@ -227,7 +231,12 @@ const PAR_MIN_ENTRIES: usize = 96 * 96;
 /// Columns of `a` as slices (`a` must have unit row stride).
 fn column_slices<'a>(a: MatRef<'a, f64>) -> Vec<&'a [f64]> {
 	(0..a.ncols())
-		.map(|c| a.col(c).try_as_col_major().unwrap().as_slice())
+		.map(|c| {
+			a.col(c)
+				.try_as_col_major()
+				.expect("use_blocked admits only unit row stride")
+				.as_slice()
+		})
 		.collect()
 }
 
@@ -235,7 +244,11 @@ fn column_slices<'a>(a: MatRef<'a, f64>) -> Vec<&'a [f64]> {
 /// split between the threads, so each entry is computed by exactly one of them.
 fn gemv_t(y: ColMut<'_, f64>, a: MatRef<'_, f64>, u: ColRef<'_, f64>, alpha: f64, add: bool, par: Par) {
 	let mut y = y;
-	let y = y.rb_mut().try_as_col_major_mut().unwrap().as_slice_mut();
+	let y = y
+		.rb_mut()
+		.try_as_col_major_mut()
+		.expect("outputs are columns of X, Y, A or contiguous buffers")
+		.as_slice_mut();
 	let copy: Vec<f64>;
 	let u = match u.try_as_col_major() {
 		Some(u) => u.as_slice(),
@@ -327,7 +340,11 @@ impl pulp::WithSimd for Dots<'_> {
 /// per pass over its part of `x`, which stays in L1.
 fn gemv_n(x: ColMut<'_, f64>, a: MatRef<'_, f64>, v: ColRef<'_, f64>, alpha: f64, add: bool, par: Par) {
 	let mut x = x;
-	let x = x.rb_mut().try_as_col_major_mut().unwrap().as_slice_mut();
+	let x = x
+		.rb_mut()
+		.try_as_col_major_mut()
+		.expect("outputs are columns of X, Y, A or contiguous buffers")
+		.as_slice_mut();
 	let v: Vec<f64> = v.iter().map(|v| alpha * v).collect();
 	let cols = column_slices(a);
 	gemv_n_split(x, 0, &cols, &v, add, par);
