@@ -71,14 +71,18 @@ pub enum SparseBuildError {
 
 /// Columns of `X` per pass of `A·X` (a panel of X rows stays in cache).
 const APPLY_PANEL: usize = 8;
+/// Columns per pass of `A·X` when at least this many remain: fewer passes over A.
+const WIDE_APPLY_PANEL: usize = 16;
 /// Columns per fused `AᵀA·X` pass.
 const GRAM_PANEL: usize = 4;
 /// Target non-zeros per parallel block of `A·X`.
 const ROW_BLOCK_NNZ: usize = 1 << 15;
 /// Upper bound on the scatter blocks of `Aᵀ·X`; fixed by the shape, never by the thread count.
 const MAX_TRANSPOSE_BLOCKS: usize = 4;
-/// Non-zeros per scatter block of `Aᵀ·X` before another block is worth its accumulator.
-const TRANSPOSE_BLOCK_NNZ: usize = 1 << 18;
+/// Non-zeros per scatter block of `Aᵀ·X` before another block is worth its accumulator. At
+/// 2¹⁸, W6's tf-idf matrix (3·10⁵ non-zeros) had a single block, so half of each `A·(Aᵀx)`
+/// ran on one thread; with four blocks its products take 0.37–0.40 ms instead of 0.60–0.72.
+const TRANSPOSE_BLOCK_NNZ: usize = 1 << 16;
 /// Memory the `Aᵀ·X` accumulators may use; wider blocks are processed in column panels.
 const TRANSPOSE_ACCUMULATOR_BYTES: usize = 8 << 20;
 
@@ -360,7 +364,8 @@ impl CsrMatrix {
             5 => self.spmm_fixed::<5>(out, x, par),
             6 => self.spmm_fixed::<6>(out, x, par),
             7 => self.spmm_fixed::<7>(out, x, par),
-            _ => self.spmm_fixed::<APPLY_PANEL>(out, x, par),
+            8 => self.spmm_fixed::<8>(out, x, par),
+            _ => self.spmm_fixed::<WIDE_APPLY_PANEL>(out, x, par),
         }
     }
 
@@ -481,49 +486,108 @@ impl CsrMatrix {
         scatter_and_sum(&blocks, par, scatter)
     }
 
+    /// `AᵀA·x` for one vector, `Σᵢ (aᵢ·x)·aᵢ`: each row's dot product, then its scatter while
+    /// the row is in cache, in one loop per fixed row block (summed in block order). Written
+    /// as one loop rather than through [`Self::scatter_reduce`]'s per-row closure: on W3 the
+    /// per-row calls cost about 10% of this latency-bound product.
+    fn gram_vector(&self, x: &[f64], par: Par) -> Vec<f64> {
+        assert!(x.len() >= self.ncols);
+        let n = self.ncols;
+        let blocks = self.row_blocks(self.transpose_block_count());
+        let (ptr, cols, vals) = (&self.row_ptr, &self.col_idx[..], &self.values[..]);
+        let scatter = |&(r0, r1): &(usize, usize)| {
+            let mut acc = vec![0.0; n];
+            assert!(r1 < ptr.len());
+            for i in r0..r1 {
+                // SAFETY: `i + 1 ≤ r1 < ptr.len()`; `ptr` is non-decreasing and ends at
+                // `nnz = cols.len() = vals.len()` (checked when the matrix is built), so
+                // `p < e ≤ nnz`; every stored column index is below `ncols`, and
+                // `x.len() ≥ ncols`, `acc.len() = ncols`.
+                #[allow(unsafe_code)]
+                unsafe {
+                    let (s, e) = (*ptr.get_unchecked(i), *ptr.get_unchecked(i + 1));
+                    let term = |p: usize| {
+                        *vals.get_unchecked(p) * *x.get_unchecked(*cols.get_unchecked(p) as usize)
+                    };
+                    let (mut a0, mut a1, mut a2, mut a3) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+                    let mut p = s;
+                    while p + 4 <= e {
+                        a0 += term(p);
+                        a1 += term(p + 1);
+                        a2 += term(p + 2);
+                        a3 += term(p + 3);
+                        p += 4;
+                    }
+                    while p < e {
+                        a0 += term(p);
+                        p += 1;
+                    }
+                    let t = (a0 + a1) + (a2 + a3);
+                    if t == 0.0 {
+                        continue;
+                    }
+                    for p in s..e {
+                        let j = *cols.get_unchecked(p) as usize;
+                        *acc.get_unchecked_mut(j) += *vals.get_unchecked(p) * t;
+                    }
+                }
+            }
+            acc
+        };
+        scatter_and_sum(&blocks, par, scatter)
+    }
+
     /// Dot product of row `i` with `x`.
     ///
     /// The gathers skip bounds checks: every stored column index is below `ncols` (checked when
     /// the matrix is built, and the fields are private), and `x.len() ≥ ncols` is asserted here.
     /// The checks cost about a third of the time of this memory-bound loop.
-    #[inline]
+    #[inline(always)]
     #[allow(unsafe_code)]
     fn row_dot(&self, i: usize, x: &[f64]) -> f64 {
         assert!(x.len() >= self.ncols);
         let (s, e) = (self.row_ptr[i], self.row_ptr[i + 1]);
-        let mut acc = [0.0f64; 4];
-        let cols = &self.col_idx[s..e];
-        let vals = &self.values[s..e];
-        let gather = |c: u32| {
-            debug_assert!((c as usize) < x.len());
-            // SAFETY: c < ncols ≤ x.len() (see above).
-            unsafe { *x.get_unchecked(c as usize) }
+        let (cols, vals) = (&self.col_idx[s..e], &self.values[s..e]);
+        // Index loops over unchecked reads: iterator adaptors and per-element checks cost this
+        // latency-bound loop about 10% on W3.
+        // SAFETY: `p < len = cols.len() = vals.len()`, and every stored column index is below
+        // `ncols ≤ x.len()` (see above).
+        let term = |p: usize| unsafe {
+            debug_assert!((*cols.get_unchecked(p) as usize) < x.len());
+            *vals.get_unchecked(p) * *x.get_unchecked(*cols.get_unchecked(p) as usize)
         };
-        let mut cc = cols.chunks_exact(4);
-        let mut vc = vals.chunks_exact(4);
-        for (c4, v4) in (&mut cc).zip(&mut vc) {
-            acc[0] += v4[0] * gather(c4[0]);
-            acc[1] += v4[1] * gather(c4[1]);
-            acc[2] += v4[2] * gather(c4[2]);
-            acc[3] += v4[3] * gather(c4[3]);
+        let len = cols.len();
+        let (mut a0, mut a1, mut a2, mut a3) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+        let mut p = 0;
+        while p + 4 <= len {
+            a0 += term(p);
+            a1 += term(p + 1);
+            a2 += term(p + 2);
+            a3 += term(p + 3);
+            p += 4;
         }
-        for (c, v) in cc.remainder().iter().zip(vc.remainder()) {
-            acc[0] += v * gather(*c);
+        while p < len {
+            a0 += term(p);
+            p += 1;
         }
-        (acc[0] + acc[1]) + (acc[2] + acc[3])
+        (a0 + a1) + (a2 + a3)
     }
 
     /// `acc += c·aᵢ` for row `i`; the scatter skips bounds checks for the reason given at
     /// [`Self::row_dot`].
-    #[inline]
+    #[inline(always)]
     #[allow(unsafe_code)]
     fn row_axpy(&self, i: usize, c: f64, acc: &mut [f64]) {
         assert!(acc.len() >= self.ncols);
         let (s, e) = (self.row_ptr[i], self.row_ptr[i + 1]);
-        for (&j, &v) in self.col_idx[s..e].iter().zip(&self.values[s..e]) {
-            debug_assert!((j as usize) < acc.len());
-            // SAFETY: j < ncols ≤ acc.len().
-            unsafe { *acc.get_unchecked_mut(j as usize) += v * c };
+        let (cols, vals) = (&self.col_idx[s..e], &self.values[s..e]);
+        for p in 0..cols.len() {
+            // SAFETY: `p < cols.len() = vals.len()`, and `j < ncols ≤ acc.len()`.
+            unsafe {
+                let j = *cols.get_unchecked(p) as usize;
+                debug_assert!(j < acc.len());
+                *acc.get_unchecked_mut(j) += *vals.get_unchecked(p) * c;
+            }
         }
     }
 
@@ -536,13 +600,25 @@ fn parallel(par: Par) -> bool {
     !matches!(par, Par::Seq)
 }
 
-/// Copies a column-major block into a row-major buffer (`rows × b`).
+/// Copies a column-major block into a row-major buffer (`rows × b`), writing the buffer in
+/// order: the `b` columns are read as parallel streams, where writing each column with a stride
+/// of `b` touched a new cache line per element (W3's `U = A·V`: 6 ms for 16 columns).
 fn to_row_major(x: MatRef<'_, f64>) -> Vec<f64> {
     let (rows, b) = (x.nrows(), x.ncols());
-    let mut out = vec![0.0; rows * b];
-    for c in 0..b {
-        for (r, &v) in x.col(c).iter().enumerate() {
-            out[r * b + c] = v;
+    let mut out = Vec::with_capacity(rows * b);
+    match (0..b)
+        .map(|c| x.col(c).try_as_col_major().map(|col| col.as_slice()))
+        .collect::<Option<Vec<&[f64]>>>()
+    {
+        Some(cols) => {
+            for r in 0..rows {
+                out.extend(cols.iter().map(|col| col[r]));
+            }
+        }
+        None => {
+            for r in 0..rows {
+                out.extend((0..b).map(|c| x[(r, c)]));
+            }
         }
     }
     out
@@ -579,7 +655,11 @@ impl LinearOperator for CsrMatrix {
         // Column panels keep the gathered rows of X in cache (8 doubles = one cache line).
         let mut c0 = 0;
         while c0 < b {
-            let pb = APPLY_PANEL.min(b - c0);
+            let pb = if b - c0 >= WIDE_APPLY_PANEL {
+                WIDE_APPLY_PANEL
+            } else {
+                APPLY_PANEL.min(b - c0)
+            };
             let panel = rhs.subcols(c0, pb);
             if pb == 1 {
                 let x: Vec<f64> = panel.col(0).iter().copied().collect();
@@ -661,7 +741,7 @@ impl LinearOperator for CsrMatrix {
             let pb = GRAM_PANEL.min(b - c0);
             let x = to_row_major(rhs.subcols(c0, pb));
             let g = match pb {
-                1 => self.scatter_reduce(par, |i| self.row_dot(i, &x)),
+                1 => self.gram_vector(&x, par),
                 2 => self.gram_panel::<2>(&x, par),
                 3 => self.gram_panel::<3>(&x, par),
                 _ => self.gram_panel::<4>(&x, par),

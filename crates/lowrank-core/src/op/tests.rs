@@ -54,8 +54,8 @@ fn duplicate_policies() {
 fn sparse_products_match_dense_for_every_block_width() {
     let (csr, dense) = sample_csr();
     let d = DenseOp::new(dense.as_ref());
-    // Every compile-time panel width of `A·X` (1–8), and wider blocks split into panels.
-    for b in [1, 2, 3, 4, 5, 6, 7, 8, 9, 20] {
+    // Every compile-time panel width of `A·X` (1–8 and 16), and wider blocks split into panels.
+    for b in [1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 20, 25] {
         let x = Mat::<f64>::from_fn(4, b, |i, j| (i * 7 + j * 3) as f64 * 0.25 - 1.0);
         let y = Mat::<f64>::from_fn(5, b, |i, j| (i * 5 + j) as f64 * 0.5 - 2.0);
         for par in [Par::Seq, Par::rayon(2)] {
@@ -185,6 +185,23 @@ fn sparse_transpose_product_is_bit_identical_across_thread_counts() {
     csr.apply_transpose(par.as_mut(), y.as_ref(), Par::rayon(2))
         .unwrap();
     assert_eq!(seq, par);
+
+    // The one-vector fused `AᵀA·x` has its own loop: same bits on any thread count, and the
+    // value of the two products it replaces.
+    let x = Mat::<f64>::from_fn(n, 1, |i, _| ((i * 13) % 29) as f64 / 14.0 - 1.0);
+    let mut fused_seq = Mat::zeros(n, 1);
+    let mut fused_par = Mat::zeros(n, 1);
+    csr.apply_gram(fused_seq.as_mut(), x.as_ref(), Par::Seq)
+        .unwrap();
+    csr.apply_gram(fused_par.as_mut(), x.as_ref(), Par::rayon(2))
+        .unwrap();
+    assert_eq!(fused_seq, fused_par);
+    let mut ax = Mat::zeros(m, 1);
+    let mut two = Mat::zeros(n, 1);
+    csr.apply(ax.as_mut(), x.as_ref(), Par::Seq).unwrap();
+    csr.apply_transpose(two.as_mut(), ax.as_ref(), Par::Seq)
+        .unwrap();
+    assert_close(&fused_seq, &two, 1e-12 * two.norm_max());
 }
 
 #[test]
