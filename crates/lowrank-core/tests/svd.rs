@@ -879,3 +879,39 @@ fn exact_svds_run_concurrently_inside_the_thread_pool() {
         );
     }
 }
+
+/// Lanczos on `AᵀA` skips the full reorthogonalization pass when the components it measures
+/// along the basis are at most `8ε·‖w‖`, so each basis vector is orthogonal to the earlier ones
+/// to `8ε` and `‖QᵀQ − I‖ ≤ 8ε·d` for a basis of `d` vectors. A dominant σ₁ (10³ against
+/// 10–0.1 for the rest, as on W3) amplifies any loss at every step; the factors must stay
+/// orthonormal to that bound and σ must match the exact SVD.
+#[test]
+fn lanczos_on_normal_equations_keeps_its_basis_orthogonal() {
+    let mut s = vec![1e3];
+    s.extend(spectra::geometric(99, 10.0, 40.0));
+    let (a, _, _) = planted(1500, 300, &s, 9);
+    let sparse = sparse_of(&a);
+    let exact = run(&DenseOp::new(a.as_ref()), &params(Method::Exact, 40));
+    for k in [10, 40] {
+        let out = run(&sparse, &params(Method::Lanczos, k));
+        assert!(
+            out.info.variant.contains("AᵀA"),
+            "expected Lanczos on AᵀA, got {}",
+            out.info.variant
+        );
+        // Weyl: each σ is within the certified residual, tol·σ₁ = 1e-10·σ₁, of a true one.
+        let err = max_sigma_error(&out.svd.s, &exact.svd.s[..k]);
+        assert!(err <= 1e-10, "k {k}: σ error {err:e}");
+        let cert = certify(&sparse, &out.svd, Par::Seq).unwrap().unwrap();
+        // The basis bound for the working dimension k + max(2k, 60), plus the rounding of
+        // forming V = Q·S and U = A·V·Σ⁻¹ (a few ε per entry, summed over k columns).
+        let d = (k + (2 * k).max(60)) as f64;
+        let bound = 8.0 * EPS * d + 4.0 * EPS * k as f64;
+        assert!(
+            cert.orthogonality_loss_v <= bound && cert.orthogonality_loss_u <= bound,
+            "k {k}: orthogonality loss U {:e}, V {:e}, bound {bound:e}",
+            cert.orthogonality_loss_u,
+            cert.orthogonality_loss_v
+        );
+    }
+}
