@@ -109,11 +109,13 @@ impl CsrMatrix {
         if row_ptr[0] != 0 || row_ptr[nrows] != col_idx.len() || col_idx.len() != values.len() {
             return bad("row_ptr does not span col_idx/values".into());
         }
+        // Non-decreasing first: with the ends checked above, every row's range is then inside
+        // `col_idx` (a row range past the end must be an error, not a slicing panic).
+        if let Some(i) = (0..nrows).find(|&i| row_ptr[i] > row_ptr[i + 1]) {
+            return bad(format!("row_ptr decreases at row {i}"));
+        }
         for i in 0..nrows {
             let (s, e) = (row_ptr[i], row_ptr[i + 1]);
-            if s > e {
-                return bad(format!("row_ptr decreases at row {i}"));
-            }
             let cols = &col_idx[s..e];
             for w in cols.windows(2) {
                 if w[0] >= w[1] {
@@ -437,7 +439,7 @@ impl CsrMatrix {
 
     /// `Σᵢ coef(i)·aᵢ` over the rows `aᵢ` of A (an n-vector): each fixed row block scatters
     /// into its own accumulator, and the accumulators are summed in block order, so the result
-    /// does not depend on the thread count. `coef` may itself read row `i` (the fused `AᵀA·x`).
+    /// does not depend on the thread count.
     fn scatter_reduce(&self, par: Par, coef: impl Fn(usize) -> f64 + Sync) -> Vec<f64> {
         let n = self.ncols;
         let blocks = self.row_blocks(self.transpose_block_count());
@@ -506,6 +508,8 @@ impl CsrMatrix {
                 #[allow(unsafe_code)]
                 unsafe {
                     let (s, e) = (*ptr.get_unchecked(i), *ptr.get_unchecked(i + 1));
+                    debug_assert!(s <= e && e <= cols.len() && cols.len() == vals.len());
+                    debug_assert!(cols[s..e].iter().all(|&c| (c as usize) < n));
                     let term = |p: usize| {
                         *vals.get_unchecked(p) * *x.get_unchecked(*cols.get_unchecked(p) as usize)
                     };
@@ -591,8 +595,11 @@ impl CsrMatrix {
         }
     }
 
+    /// Scatter blocks of `Aᵀ·X`: each needs enough non-zeros to pay for its accumulator, so
+    /// at least [`TRANSPOSE_BLOCK_NNZ`] and at least `ncols` (very wide, very sparse input
+    /// would otherwise spend more time zeroing and summing accumulators than scattering).
     pub(crate) fn transpose_block_count(&self) -> usize {
-        (self.nnz() / TRANSPOSE_BLOCK_NNZ).clamp(1, MAX_TRANSPOSE_BLOCKS)
+        (self.nnz() / TRANSPOSE_BLOCK_NNZ.max(self.ncols)).clamp(1, MAX_TRANSPOSE_BLOCKS)
     }
 }
 
@@ -652,7 +659,7 @@ impl LinearOperator for CsrMatrix {
         if b == 0 || self.nrows == 0 {
             return Ok(());
         }
-        // Column panels keep the gathered rows of X in cache (8 doubles = one cache line).
+        // Column panels keep the gathered rows of X in cache (8 doubles = one cache line; 16 = two).
         let mut c0 = 0;
         while c0 < b {
             let pb = if b - c0 >= WIDE_APPLY_PANEL {

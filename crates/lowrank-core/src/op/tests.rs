@@ -187,7 +187,7 @@ fn sparse_transpose_product_is_bit_identical_across_thread_counts() {
     assert_eq!(seq, par);
 
     // The one-vector fused `AᵀA·x` has its own loop: same bits on any thread count, and the
-    // value of the two products it replaces.
+    // same bits as the two products it replaces (the same row sums, skips and block order).
     let x = Mat::<f64>::from_fn(n, 1, |i, _| ((i * 13) % 29) as f64 / 14.0 - 1.0);
     let mut fused_seq = Mat::zeros(n, 1);
     let mut fused_par = Mat::zeros(n, 1);
@@ -201,7 +201,26 @@ fn sparse_transpose_product_is_bit_identical_across_thread_counts() {
     csr.apply(ax.as_mut(), x.as_ref(), Par::Seq).unwrap();
     csr.apply_transpose(two.as_mut(), ax.as_ref(), Par::Seq)
         .unwrap();
-    assert_close(&fused_seq, &two, 1e-12 * two.norm_max());
+    assert_eq!(fused_seq, two);
+}
+
+/// Raw CSR arrays that break an invariant are an error naming it, never a slicing panic.
+#[test]
+fn inconsistent_csr_arrays_are_errors() {
+    let err = |ptr: Vec<usize>, cols: Vec<u32>, ncols: usize| {
+        let n = cols.len();
+        CsrMatrix::new(ptr.len() - 1, ncols, ptr, cols, vec![1.0; n])
+            .expect_err("inconsistent arrays must be rejected")
+            .to_string()
+    };
+    // A row range past the end of col_idx, although the last entry is right.
+    assert!(err(vec![0, 10, 3], vec![0, 1, 2], 4).contains("decreases at row 1"));
+    assert!(err(vec![0, 2, 1, 3], vec![0, 1, 2], 4).contains("decreases at row 1"));
+    assert!(err(vec![0, 2, 4], vec![0, 1, 2], 4).contains("does not span"));
+    assert!(err(vec![0, 2, 3], vec![1, 0, 2], 4).contains("not strictly increasing"));
+    assert!(err(vec![0, 2, 3], vec![0, 1, 4], 4).contains("(1, 4) is outside the 2x4 matrix"));
+    let ok = CsrMatrix::new(2, 4, vec![0, 2, 3], vec![0, 3, 2], vec![1.0, 2.0, 3.0]);
+    assert!(ok.is_ok());
 }
 
 #[test]

@@ -241,6 +241,10 @@ pub(crate) fn norm2(x: MatRef<'_, f64>) -> f64 {
             return ssq.sqrt();
         }
     }
+    // `f64::max` ignores NaN, so a NaN among zeros would give a zero norm below.
+    if x.col(0).iter().any(|v| v.is_nan()) {
+        return f64::NAN;
+    }
     // Scaled to avoid overflow/underflow on extreme inputs (condition 1e12 and beyond).
     let scale = x.col(0).iter().fold(0.0f64, |m, v| m.max(v.abs()));
     if scale == 0.0 || !scale.is_finite() {
@@ -261,8 +265,8 @@ pub(crate) fn orthogonalize_against(
 }
 
 /// [`orthogonalize_against`], except that when the first pass finds every coefficient at most
-/// `negligible·‖x‖`, `x` is left as it is and `None` returned: subtracting components that
-/// small changes `x` by about its own rounding, at the cost of a second read of the basis.
+/// `negligible·‖x‖`, `x` is left as it is and `None` returned: the subtraction would change
+/// each component by no more than that, at the cost of a second read of the basis.
 pub(crate) fn reorthogonalize(
     mut x: MatMut<'_, f64>,
     basis: MatRef<'_, f64>,
@@ -600,8 +604,10 @@ mod gs_kernel_tests {
                 );
             }
         }
-        let with_nan = Mat::<f64>::from_fn(9, 1, |i, _| if i == 4 { f64::NAN } else { 1.0 });
-        assert!(norm2(with_nan.as_ref()).is_nan());
+        for fill in [1.0, 0.0] {
+            let with_nan = Mat::<f64>::from_fn(9, 1, |i, _| if i == 4 { f64::NAN } else { fill });
+            assert!(norm2(with_nan.as_ref()).is_nan(), "NaN among {fill}s");
+        }
     }
 
     /// Lengths around the SIMD width and the chunk size, and column counts around the 4-column
