@@ -107,10 +107,7 @@ pub(crate) fn solve(
                 NEGLIGIBLE_LOSS,
                 par,
             )
-            .map(|h| {
-                full_passes += 1;
-                h
-            })
+            .inspect(|_| full_passes += 1)
             .unwrap_or_else(|| vec![0.0; j + 1]);
             steps += 1;
             for (i, c) in near.iter().enumerate() {
