@@ -193,9 +193,15 @@ pub(crate) fn solve(
                 };
                 clock.lap("ritz vectors");
                 return Ok(Some(Solved {
+                    // Steps over all restarts: the final basis (`size`) is smaller after one.
                     variant: format!(
-                        "symmetric Lanczos on AᵀA with fused one-pass products, {size} steps \
-                         (full reorthogonalization applied on {full_passes} of {steps})"
+                        "symmetric Lanczos on AᵀA with fused one-pass products, {steps} steps{} \
+                         (full reorthogonalization applied on {full_passes} of {steps})",
+                        if restarts > 0 {
+                            format!(" in {} cycles, final basis {size}", restarts + 1)
+                        } else {
+                            String::new()
+                        }
                     ),
                     svd,
                     matvecs,
