@@ -48,7 +48,13 @@ pub(crate) fn solve(
     let (m, n) = (op.nrows(), op.ncols());
     if op.has_fused_gram() {
         if n <= m {
-            if let Some(solved) = super::gram_lanczos::solve(op, k, params, observer)? {
+            if let Some(solved) = super::gram_lanczos::solve(
+                op,
+                k,
+                super::gram_lanczos::block_size(op, k),
+                params,
+                observer,
+            )? {
                 return Ok(solved);
             }
         } else {
@@ -59,8 +65,13 @@ pub(crate) fn solve(
             // and what Golub–Kahan pays per step anyway. The triplets of `Aᵀ` are those of `A`
             // with `U` and `V` exchanged.
             let transposed = Transposed::new(op);
-            if let Some(mut solved) = super::gram_lanczos::solve(&transposed, k, params, observer)?
-            {
+            if let Some(mut solved) = super::gram_lanczos::solve(
+                &transposed,
+                k,
+                super::gram_lanczos::block_size(&transposed, k),
+                params,
+                observer,
+            )? {
                 std::mem::swap(&mut solved.svd.u, &mut solved.svd.v);
                 // Honest about the products: two passes (Aᵀ·x, then A·y), not the fused one.
                 solved.variant = solved.variant.replace(

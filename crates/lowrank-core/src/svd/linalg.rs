@@ -378,6 +378,169 @@ pub(crate) fn symmetric_eigen(t: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>)
     Ok((vals, vecs))
 }
 
+/// [`reorthogonalize`] for each column of `w` at once: every pass reads the basis once for all
+/// columns instead of once per column (the memory traffic that dominates Gram–Schmidt for a
+/// basis much larger than the cache). Each column is treated exactly as [`reorthogonalize`]
+/// treats a vector: its own skip test on the first pass, its own DGKS test for a second pass.
+/// Columns are not orthogonalized against each other. A single column goes through
+/// [`reorthogonalize`] itself (the same bits).
+pub(crate) fn reorthogonalize_block(
+    mut w: MatMut<'_, f64>,
+    basis: MatRef<'_, f64>,
+    negligible: f64,
+    par: Par,
+) -> Vec<Option<Vec<f64>>> {
+    let bw = w.ncols();
+    if bw == 1 {
+        return vec![reorthogonalize(w, basis, negligible, par)];
+    }
+    let owned;
+    let cols = match contiguous_columns(basis) {
+        Some(cols) => cols,
+        None => {
+            owned = basis.to_owned();
+            (0..owned.ncols()).map(|c| owned.col_as_slice(c)).collect()
+        }
+    };
+    let n = w.nrows();
+    let par = if n * cols.len() * bw < 1 << 16 {
+        Par::Seq
+    } else {
+        par
+    };
+    let mut xs: Vec<Vec<f64>> = (0..bw)
+        .map(|c| w.rb().col(c).iter().copied().collect())
+        .collect();
+    let norm = |x: &[f64]| norm2(MatRef::from_column_major_slice(x, n, 1));
+    let mut totals: Vec<Option<Vec<f64>>> = vec![Some(vec![0.0; cols.len()]); bw];
+    let mut before: Vec<f64> = xs.iter().map(|x| norm(x)).collect();
+    let mut active: Vec<usize> = (0..bw).collect();
+    for pass in 0..3 {
+        if active.is_empty() {
+            break;
+        }
+        let h = {
+            let views: Vec<&[f64]> = active.iter().map(|&c| xs[c].as_slice()).collect();
+            basis_dots_multi(&cols, &views, par)
+        };
+        let mut still = Vec::with_capacity(active.len());
+        let mut subtract: Vec<(usize, &[f64])> = Vec::with_capacity(active.len());
+        for (a, &c) in active.iter().enumerate() {
+            let hc = &h[a];
+            if pass == 0 && hc.iter().all(|v| v.abs() <= negligible * before[c]) {
+                totals[c] = None;
+                continue;
+            }
+            subtract.push((c, hc.as_slice()));
+        }
+        {
+            let mut targets: Vec<(&mut [f64], &[f64])> = Vec::with_capacity(subtract.len());
+            let mut rest: &mut [Vec<f64>] = &mut xs;
+            let mut offset = 0;
+            for &(c, hc) in &subtract {
+                let (head, tail) = rest.split_at_mut(c - offset + 1);
+                targets.push((head[c - offset].as_mut_slice(), hc));
+                rest = tail;
+                offset = c + 1;
+            }
+            subtract_combination_multi(&mut targets, &cols, par);
+        }
+        for &(c, hc) in &subtract {
+            if let Some(total) = totals[c].as_mut() {
+                for (t, v) in total.iter_mut().zip(hc) {
+                    *t += v;
+                }
+            }
+            let after = norm(&xs[c]);
+            if after <= std::f64::consts::FRAC_1_SQRT_2 * before[c] {
+                still.push(c);
+            }
+            before[c] = after;
+        }
+        active = still;
+    }
+    for (c, x) in xs.iter().enumerate() {
+        if totals[c].is_some() {
+            for (d, v) in w.rb_mut().col_mut(c).iter_mut().zip(x) {
+                *d = *v;
+            }
+        }
+    }
+    totals
+}
+
+/// Rows per chunk of the multi-vector Gram–Schmidt kernels: the chunk of a basis of about a
+/// hundred columns (0.8 MiB) stays in L2 while each vector reads it.
+const GS_MULTI_CHUNK: usize = 1024;
+
+/// `Qᵀxₜ` for several vectors, each chunk of the basis read from memory once: per chunk, the
+/// single-vector kernel runs for each `xₜ` in turn on the cached chunk. Partials are summed in
+/// chunk order (deterministic).
+fn basis_dots_multi(cols: &[&[f64]], xs: &[&[f64]], par: Par) -> Vec<Vec<f64>> {
+    use rayon::prelude::*;
+    let n = xs.first().map_or(0, |x| x.len());
+    let chunks = n.div_ceil(GS_MULTI_CHUNK).max(1);
+    let partial = |i: usize| -> Vec<Vec<f64>> {
+        let (r0, r1) = (i * GS_MULTI_CHUNK, ((i + 1) * GS_MULTI_CHUNK).min(n));
+        xs.iter()
+            .map(|x| {
+                pulp::Arch::new().dispatch(ChunkDots {
+                    cols,
+                    x: &x[r0..r1],
+                    r0,
+                    r1,
+                })
+            })
+            .collect()
+    };
+    let partials: Vec<Vec<Vec<f64>>> = if matches!(par, Par::Seq) {
+        (0..chunks).map(partial).collect()
+    } else {
+        (0..chunks).into_par_iter().map(partial).collect()
+    };
+    let mut h = vec![vec![0.0; cols.len()]; xs.len()];
+    for p in &partials {
+        for (ht, pt) in h.iter_mut().zip(p) {
+            for (a, b) in ht.iter_mut().zip(pt) {
+                *a += b;
+            }
+        }
+    }
+    h
+}
+
+/// `xₜ ← xₜ − Q·hₜ` for several vectors, chunk by chunk so each chunk of the basis is read from
+/// memory once.
+fn subtract_combination_multi(targets: &mut [(&mut [f64], &[f64])], cols: &[&[f64]], par: Par) {
+    use rayon::prelude::*;
+    let Some(n) = targets.first().map(|(x, _)| x.len()) else {
+        return;
+    };
+    let chunks = n.div_ceil(GS_MULTI_CHUNK);
+    // Split every vector into its chunks, then regroup by chunk.
+    let mut by_chunk: Vec<Vec<(&mut [f64], &[f64])>> = (0..chunks).map(|_| Vec::new()).collect();
+    for (x, h) in targets.iter_mut() {
+        for (i, xc) in x.chunks_mut(GS_MULTI_CHUNK).enumerate() {
+            by_chunk[i].push((xc, *h));
+        }
+    }
+    let run = |(i, group): (usize, &mut Vec<(&mut [f64], &[f64])>)| {
+        for (xc, h) in group.iter_mut() {
+            pulp::Arch::new().dispatch(ChunkSubtract {
+                cols,
+                h,
+                x: xc,
+                r0: i * GS_MULTI_CHUNK,
+            });
+        }
+    };
+    if matches!(par, Par::Seq) {
+        by_chunk.iter_mut().enumerate().for_each(run);
+    } else {
+        by_chunk.par_iter_mut().enumerate().for_each(run);
+    }
+}
+
 /// Rows per chunk of the Gram–Schmidt kernels: a chunk of `x` (16 KiB) stays in L1 while the
 /// basis columns stream past it. Fixed, so results do not depend on the thread count.
 const GS_CHUNK: usize = 2048;
@@ -644,6 +807,67 @@ mod gs_kernel_tests {
                     let tol = 2.0 * (j + 1) as f64 * f64::EPSILON * magnitude;
                     assert!((par_x[i] - plain).abs() <= tol, "n {n} j {j} row {i}");
                 }
+            }
+        }
+    }
+
+    /// The block form treats each column as `reorthogonalize` treats it alone: the same skip
+    /// decision, the same coefficients to rounding, and a result orthogonal to the basis; its
+    /// bits do not depend on the thread count.
+    #[test]
+    fn reorthogonalize_block_matches_one_column_at_a_time() {
+        let n = 5000;
+        let q = orthonormalize(gaussian(n, 40, &mut rng(3, 1)).as_ref(), Par::Seq);
+        let g = gaussian(n, 3, &mut rng(3, 2));
+        let mut w = g.clone();
+        // Column 1 already orthogonal to the basis plus components of 1e-17 relative (below
+        // 8ε, so skipped); columns 0 and 2 have large components.
+        let mut c1 = g.subcols(1, 1).to_owned();
+        orthogonalize_against(c1.as_mut(), q.as_ref(), Par::Seq);
+        let n1 = norm2(c1.as_ref());
+        for i in 0..n {
+            c1[(i, 0)] += 1e-17 * n1 * q[(i, 5)];
+        }
+        w.as_mut().col_mut(1).copy_from(c1.col(0));
+        let negligible = 8.0 * f64::EPSILON;
+        let mut seq = w.clone();
+        let block = reorthogonalize_block(seq.as_mut(), q.as_ref(), negligible, Par::Seq);
+        let mut par = w.clone();
+        let block_par = reorthogonalize_block(par.as_mut(), q.as_ref(), negligible, Par::rayon(2));
+        assert_eq!(block, block_par, "coefficients depend on the thread count");
+        assert!(seq == par, "vectors depend on the thread count");
+        for c in 0..3 {
+            let mut single = w.subcols(c, 1).to_owned();
+            let one = reorthogonalize(single.as_mut(), q.as_ref(), negligible, Par::Seq);
+            assert_eq!(
+                block[c].is_none(),
+                one.is_none(),
+                "column {c}: skip decision"
+            );
+            assert_eq!(
+                block[c].is_none(),
+                c == 1,
+                "column {c}: skip expected only on 1"
+            );
+            if let (Some(b), Some(o)) = (&block[c], &one) {
+                let scale = norm2(w.subcols(c, 1));
+                for (x, y) in b.iter().zip(o) {
+                    assert!(
+                        (x - y).abs() <= 1e-14 * scale,
+                        "column {c}: {x} against {y}"
+                    );
+                }
+                let left = product(q.transpose(), seq.subcols(c, 1), Par::Seq);
+                let worst = left.col(0).iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                assert!(
+                    worst <= 1e-14 * scale,
+                    "column {c}: component {worst:e} left"
+                );
+            } else {
+                assert!(
+                    seq.col(c) == w.col(c),
+                    "a skipped column must be left as it was"
+                );
             }
         }
     }
