@@ -380,9 +380,10 @@ pub(crate) fn symmetric_eigen(t: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>)
 
 /// [`reorthogonalize`] for each column of `w` at once: every pass reads the basis once for all
 /// columns instead of once per column (the memory traffic that dominates Gram–Schmidt for a
-/// basis much larger than the cache). Each column is treated exactly as [`reorthogonalize`]
-/// treats a vector: its own skip test on the first pass, its own DGKS test for a second pass.
-/// Columns are not orthogonalized against each other. A single column goes through
+/// basis much larger than the cache). Each column is treated as [`reorthogonalize`] treats a
+/// vector (with sums in chunks of another size, so not the same bits): its own skip test on
+/// the first pass, its own DGKS test for a second pass. Columns are not orthogonalized against
+/// each other. A single column goes through
 /// [`reorthogonalize`] itself (the same bits).
 pub(crate) fn reorthogonalize_block(
     mut w: MatMut<'_, f64>,
@@ -425,6 +426,10 @@ pub(crate) fn reorthogonalize_block(
         };
         let mut still = Vec::with_capacity(active.len());
         let mut subtract: Vec<(usize, &[f64])> = Vec::with_capacity(active.len());
+        debug_assert!(
+            active.windows(2).all(|p| p[0] < p[1]),
+            "the split below needs order"
+        );
         for (a, &c) in active.iter().enumerate() {
             let hc = &h[a];
             if pass == 0 && hc.iter().all(|v| v.abs() <= negligible * before[c]) {
