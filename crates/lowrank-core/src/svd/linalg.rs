@@ -273,25 +273,17 @@ pub(crate) fn reorthogonalize(
     negligible: f64,
     par: Par,
 ) -> Option<Vec<f64>> {
-    // The kernels take contiguous columns. Every caller passes views of a `Mat`, which have
-    // them; other layouts are copied rather than served by a second implementation.
-    let owned;
-    let cols = match contiguous_columns(basis) {
-        Some(cols) => cols,
-        None => {
-            owned = basis.to_owned();
-            (0..owned.ncols()).map(|c| owned.col_as_slice(c)).collect()
+    with_contiguous_columns(basis, |cols| {
+        if let Some(xs) = x.rb_mut().col_mut(0).try_as_col_major_mut() {
+            return orthogonalize_slice(xs.as_slice_mut(), cols, negligible, par);
         }
-    };
-    if let Some(xs) = x.rb_mut().col_mut(0).try_as_col_major_mut() {
-        return orthogonalize_slice(xs.as_slice_mut(), &cols, negligible, par);
-    }
-    let mut xs: Vec<f64> = x.rb().col(0).iter().copied().collect();
-    let total = orthogonalize_slice(&mut xs, &cols, negligible, par);
-    for (d, s) in x.col_mut(0).iter_mut().zip(&xs) {
-        *d = *s;
-    }
-    total
+        let mut xs: Vec<f64> = x.rb().col(0).iter().copied().collect();
+        let total = orthogonalize_slice(&mut xs, cols, negligible, par);
+        for (d, s) in x.col_mut(0).iter_mut().zip(&xs) {
+            *d = *s;
+        }
+        total
+    })
 }
 
 /// [`reorthogonalize`] on a contiguous vector. Hand-written kernels stream each basis
@@ -395,83 +387,77 @@ pub(crate) fn reorthogonalize_block(
     if bw == 1 {
         return vec![reorthogonalize(w, basis, negligible, par)];
     }
-    let owned;
-    let cols = match contiguous_columns(basis) {
-        Some(cols) => cols,
-        None => {
-            owned = basis.to_owned();
-            (0..owned.ncols()).map(|c| owned.col_as_slice(c)).collect()
-        }
-    };
-    let n = w.nrows();
-    let par = if n * cols.len() * bw < 1 << 16 {
-        Par::Seq
-    } else {
-        par
-    };
-    let mut xs: Vec<Vec<f64>> = (0..bw)
-        .map(|c| w.rb().col(c).iter().copied().collect())
-        .collect();
-    let norm = |x: &[f64]| norm2(MatRef::from_column_major_slice(x, n, 1));
-    let mut totals: Vec<Option<Vec<f64>>> = vec![Some(vec![0.0; cols.len()]); bw];
-    let mut before: Vec<f64> = xs.iter().map(|x| norm(x)).collect();
-    let mut active: Vec<usize> = (0..bw).collect();
-    for pass in 0..3 {
-        if active.is_empty() {
-            break;
-        }
-        let h = {
-            let views: Vec<&[f64]> = active.iter().map(|&c| xs[c].as_slice()).collect();
-            basis_dots_multi(&cols, &views, par)
+    with_contiguous_columns(basis, |cols| {
+        let n = w.nrows();
+        let par = if n * cols.len() * bw < 1 << 16 {
+            Par::Seq
+        } else {
+            par
         };
-        let mut still = Vec::with_capacity(active.len());
-        let mut subtract: Vec<(usize, &[f64])> = Vec::with_capacity(active.len());
-        debug_assert!(
-            active.windows(2).all(|p| p[0] < p[1]),
-            "the split below needs order"
-        );
-        for (a, &c) in active.iter().enumerate() {
-            let hc = &h[a];
-            if pass == 0 && hc.iter().all(|v| v.abs() <= negligible * before[c]) {
-                totals[c] = None;
-                continue;
+        let mut xs: Vec<Vec<f64>> = (0..bw)
+            .map(|c| w.rb().col(c).iter().copied().collect())
+            .collect();
+        let norm = |x: &[f64]| norm2(MatRef::from_column_major_slice(x, n, 1));
+        let mut totals: Vec<Option<Vec<f64>>> = vec![Some(vec![0.0; cols.len()]); bw];
+        let mut before: Vec<f64> = xs.iter().map(|x| norm(x)).collect();
+        let mut active: Vec<usize> = (0..bw).collect();
+        for pass in 0..3 {
+            if active.is_empty() {
+                break;
             }
-            subtract.push((c, hc.as_slice()));
-        }
-        {
-            let mut targets: Vec<(&mut [f64], &[f64])> = Vec::with_capacity(subtract.len());
-            let mut rest: &mut [Vec<f64>] = &mut xs;
-            let mut offset = 0;
+            let h = {
+                let views: Vec<&[f64]> = active.iter().map(|&c| xs[c].as_slice()).collect();
+                basis_dots_multi(cols, &views, par)
+            };
+            let mut still = Vec::with_capacity(active.len());
+            let mut subtract: Vec<(usize, &[f64])> = Vec::with_capacity(active.len());
+            debug_assert!(
+                active.windows(2).all(|p| p[0] < p[1]),
+                "the split below needs order"
+            );
+            for (a, &c) in active.iter().enumerate() {
+                let hc = &h[a];
+                if pass == 0 && hc.iter().all(|v| v.abs() <= negligible * before[c]) {
+                    totals[c] = None;
+                    continue;
+                }
+                subtract.push((c, hc.as_slice()));
+            }
+            {
+                let mut targets: Vec<(&mut [f64], &[f64])> = Vec::with_capacity(subtract.len());
+                let mut rest: &mut [Vec<f64>] = &mut xs;
+                let mut offset = 0;
+                for &(c, hc) in &subtract {
+                    let (head, tail) = rest.split_at_mut(c - offset + 1);
+                    targets.push((head[c - offset].as_mut_slice(), hc));
+                    rest = tail;
+                    offset = c + 1;
+                }
+                subtract_combination_multi(&mut targets, cols, par);
+            }
             for &(c, hc) in &subtract {
-                let (head, tail) = rest.split_at_mut(c - offset + 1);
-                targets.push((head[c - offset].as_mut_slice(), hc));
-                rest = tail;
-                offset = c + 1;
+                if let Some(total) = totals[c].as_mut() {
+                    for (t, v) in total.iter_mut().zip(hc) {
+                        *t += v;
+                    }
+                }
+                let after = norm(&xs[c]);
+                if after <= std::f64::consts::FRAC_1_SQRT_2 * before[c] {
+                    still.push(c);
+                }
+                before[c] = after;
             }
-            subtract_combination_multi(&mut targets, &cols, par);
+            active = still;
         }
-        for &(c, hc) in &subtract {
-            if let Some(total) = totals[c].as_mut() {
-                for (t, v) in total.iter_mut().zip(hc) {
-                    *t += v;
+        for (c, x) in xs.iter().enumerate() {
+            if totals[c].is_some() {
+                for (d, v) in w.rb_mut().col_mut(c).iter_mut().zip(x) {
+                    *d = *v;
                 }
             }
-            let after = norm(&xs[c]);
-            if after <= std::f64::consts::FRAC_1_SQRT_2 * before[c] {
-                still.push(c);
-            }
-            before[c] = after;
         }
-        active = still;
-    }
-    for (c, x) in xs.iter().enumerate() {
-        if totals[c].is_some() {
-            for (d, v) in w.rb_mut().col_mut(c).iter_mut().zip(x) {
-                *d = *v;
-            }
-        }
-    }
-    totals
+        totals
+    })
 }
 
 /// Rows per chunk of the multi-vector Gram–Schmidt kernels: the chunk of a basis of about a
@@ -549,6 +535,18 @@ fn subtract_combination_multi(targets: &mut [(&mut [f64], &[f64])], cols: &[&[f6
 /// Rows per chunk of the Gram–Schmidt kernels: a chunk of `x` (16 KiB) stays in L1 while the
 /// basis columns stream past it. Fixed, so results do not depend on the thread count.
 const GS_CHUNK: usize = 2048;
+
+/// Runs `f` on the columns of `basis` as slices. The kernels take contiguous columns; every
+/// caller passes views of a `Mat` or a `Basis`, which have them, and other layouts are copied
+/// rather than served by a second implementation.
+fn with_contiguous_columns<R>(basis: MatRef<'_, f64>, f: impl FnOnce(&[&[f64]]) -> R) -> R {
+    if let Some(cols) = contiguous_columns(basis) {
+        return f(&cols);
+    }
+    let owned = basis.to_owned();
+    let cols: Vec<&[f64]> = (0..owned.ncols()).map(|c| owned.col_as_slice(c)).collect();
+    f(&cols)
+}
 
 /// Columns of a column-major matrix as slices, if its columns are contiguous.
 fn contiguous_columns<'a>(q: MatRef<'a, f64>) -> Option<Vec<&'a [f64]>> {
