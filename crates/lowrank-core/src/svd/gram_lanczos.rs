@@ -109,17 +109,15 @@ pub(crate) fn solve(
     let mut start = Mat::<f64>::zeros(n, b);
     op.apply_transpose(start.as_mut(), g.as_ref(), par)?;
     let mut matvecs = b as u64;
+    let nrm = start.norm_l2();
+    if !(nrm > 0.0 && nrm.is_finite()) {
+        return Ok(None); // A = 0 or Aᵀg vanished: leave it to the general method
+    }
     if b == 1 {
+        // One vector is normalized as before (the same bits); a block gets CholeskyQR2.
         let nrm = norm2(start.as_ref());
-        if !(nrm > 0.0 && nrm.is_finite()) {
-            return Ok(None); // A = 0 or Aᵀg vanished: leave it to the general method
-        }
         q.as_mut().col_mut(0).copy_from(start.col(0) * (1.0 / nrm));
     } else {
-        let nrm = start.norm_l2();
-        if !(nrm > 0.0 && nrm.is_finite()) {
-            return Ok(None);
-        }
         q.as_mut()
             .subcols_mut(0, b)
             .copy_from(orthonormalize(start.as_ref(), par));
@@ -242,18 +240,11 @@ pub(crate) fn solve(
             // kept Ritz vector to the residual directions not yet processed are among them.
             let tail = if size < kept + b { 0 } else { size - b };
             let residual = |i: usize| -> f64 {
-                if b == 1 {
-                    return t[(size, size - 1)] * s[(size - 1, i)].abs();
-                }
-                let mut sq = 0.0;
-                for r in size..size + b {
-                    let mut e = 0.0;
-                    for c in tail..size {
-                        e += t[(r, c)] * s[(c, i)];
-                    }
-                    sq += e * e;
-                }
-                sq.sqrt()
+                let e: Vec<f64> = (size..size + b)
+                    .map(|r| (tail..size).map(|c| t[(r, c)] * s[(c, i)]).sum())
+                    .collect();
+                // Scaled where squares would under- or overflow; `|e₀|` exactly when `b = 1`.
+                norm2(faer::MatRef::from_column_major_slice(&e, b, 1))
             };
             // How far the worst requested triplet is from the tolerance decides when to look
             // again: each check costs a small eigendecomposition.
@@ -340,12 +331,7 @@ pub(crate) fn solve(
         let coupling: Vec<Vec<f64>> = (0..b)
             .map(|r| {
                 (0..kept)
-                    .map(|i| {
-                        if b == 1 {
-                            return t[(d, d - 1)] * s[(d - 1, i)];
-                        }
-                        (d - b..d).map(|c| t[(d + r, c)] * s[(c, i)]).sum()
-                    })
+                    .map(|i| (d - b..d).map(|c| t[(d + r, c)] * s[(c, i)]).sum())
                     .collect()
             })
             .collect();
