@@ -1,4 +1,4 @@
-use super::{check_apply, LinearOperator, OpError, StorageKind};
+use super::{check_apply, gram_kernel, LinearOperator, OpError, StorageKind};
 use faer::linalg::matmul::matmul;
 use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{Accum, MatMut, MatRef, Par};
@@ -46,7 +46,7 @@ impl LinearOperator for DenseOp<'_> {
         par: Par,
     ) -> Result<(), OpError> {
         check_gram(self, &gram, image.as_ref(), rhs)?;
-        fused_gram(self.a, None, gram, image, rhs, par);
+        fused_gram(self.a, None, gram, image, rhs, par, Kernel::Best);
         Ok(())
     }
     fn apply_shifted_gram(
@@ -64,7 +64,7 @@ impl LinearOperator for DenseOp<'_> {
             self.a.ncols(),
             1,
         )?;
-        fused_gram(self.a, Some(shift), gram, image, rhs, par);
+        fused_gram(self.a, Some(shift), gram, image, rhs, par, Kernel::Best);
         Ok(())
     }
     fn column_norms_sq(&self) -> Option<Vec<f64>> {
@@ -123,17 +123,28 @@ const GRAM_MAX_RANGES: usize = 32;
 /// Fewest rows per range (for short matrices, fewer ranges).
 const GRAM_MIN_RANGE_ROWS: usize = 1024;
 
+/// Which implementation runs the fused pass.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kernel {
+    /// The AVX-512 kernel when the CPU has it and `A` is column-major, faer's GEMM otherwise.
+    Best,
+    /// faer's GEMM (what other CPUs run; tests compare the two).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Faer,
+}
+
 /// `gram = BᵀB·X` and optionally `image = B·X` for `B = A − 1·shiftᵀ`, reading `A` once: each
 /// block of rows is copied, shifted, into a cache-resident buffer `Bₖ`, then `Yₖ = Bₖ·X` and
 /// `gram += Bₖᵀ·Yₖ` are two small GEMMs on that buffer. Both products see the shifted numbers,
 /// as an explicitly centred matrix would.
-fn fused_gram(
+pub(crate) fn fused_gram(
     a: MatRef<'_, f64>,
     shift: Option<&[f64]>,
     mut gram: MatMut<'_, f64>,
     image: Option<MatMut<'_, f64>>,
     x: MatRef<'_, f64>,
     par: Par,
+    kernel: Kernel,
 ) {
     use rayon::prelude::*;
     let (m, n) = a.shape();
@@ -150,7 +161,14 @@ fn fused_gram(
         .max(GRAM_MIN_RANGE_ROWS)
         .next_multiple_of(GRAM_ROW_BLOCK);
     let ranges = m.div_ceil(range_rows);
+    let packed = (kernel == Kernel::Best && gram_kernel::available() && a.row_stride() == 1)
+        .then(|| gram_kernel::PackedRhs::new(x));
     let range = |r0: usize, rows: usize, image: Option<MatMut<'_, f64>>| -> faer::Mat<f64> {
+        if let Some(packed) = packed.as_ref() {
+            let p = gram_kernel::range_partial(a, shift, r0, rows, image, packed);
+            let width = b.next_multiple_of(8);
+            return faer::Mat::from_fn(n, b, |j, c| p[j * width + c]);
+        }
         let mut partial = faer::Mat::<f64>::zeros(n, b);
         let mut buf = faer::Mat::<f64>::zeros(GRAM_ROW_BLOCK.min(rows), n);
         let mut local = faer::Mat::<f64>::zeros(GRAM_ROW_BLOCK.min(rows), b);

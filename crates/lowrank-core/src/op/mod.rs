@@ -9,6 +9,7 @@
 
 mod centered;
 mod dense;
+mod gram_kernel;
 mod scaled;
 mod sparse;
 mod transpose;

@@ -365,3 +365,67 @@ fn dense_fused_gram_matches_explicitly_centred_products() {
         .apply_shifted_gram(g.as_mut(), None, x.as_ref(), &[1.0, 2.0], Par::Seq)
         .is_err());
 }
+
+/// The fused pass on both implementations (the AVX-512 kernel where this CPU has it, and
+/// faer's GEMM, which other CPUs run) against the explicitly centred products, for shapes
+/// around the kernel's boundaries: its row blocks (64), tiles (6 rows) and column chunks (32
+/// wide, vectors of 8), with widths that are and are not multiples of 8, and a transposed
+/// (row-major) view, which the kernel leaves to faer. Same tolerance argument as above.
+#[test]
+fn dense_fused_gram_kernel_matches_faer_and_reference() {
+    use dense::{fused_gram, Kernel};
+    for (m, n) in [
+        (1, 1),
+        (5, 7),
+        (63, 13),
+        (64, 6),
+        (65, 11),
+        (200, 40),
+        (1300, 23),
+    ] {
+        let a = Mat::<f64>::from_fn(m, n, |i, j| {
+            ((i * 29 + j * 13) % 19) as f64 / 5.0 + j as f64 * 0.25
+        });
+        let shift: Vec<f64> = (0..n).map(|j| 0.5 + 0.25 * j as f64).collect();
+        let ac = Mat::<f64>::from_fn(m, n, |i, j| a[(i, j)] - shift[j]);
+        let at = a.transpose().to_owned();
+        for b in [1, 7, 8, 9, 31, 32, 33, 40, 64] {
+            let x = Mat::<f64>::from_fn(n, b, |i, j| ((i * 7 + j * 3) % 13) as f64 / 13.0 - 0.45);
+            let y_ref = &ac * &x;
+            let g_ref = ac.transpose() * &y_ref;
+            let tol_g = 1e-10 * g_ref.norm_max().max(1.0);
+            let tol_y = 1e-10 * y_ref.norm_max().max(1.0);
+            for kernel in [Kernel::Best, Kernel::Faer] {
+                for view in [a.as_ref(), at.transpose()] {
+                    let mut g = Mat::<f64>::from_fn(n, b, |_, _| f64::NAN);
+                    let mut y = Mat::<f64>::from_fn(m, b, |_, _| f64::NAN);
+                    fused_gram(
+                        view,
+                        Some(&shift),
+                        g.as_mut(),
+                        Some(y.as_mut()),
+                        x.as_ref(),
+                        Par::rayon(2),
+                        kernel,
+                    );
+                    assert_close(&g, &g_ref, tol_g);
+                    assert_close(&y, &y_ref, tol_y);
+                    let mut g_only = Mat::<f64>::zeros(n, b);
+                    fused_gram(
+                        view,
+                        Some(&shift),
+                        g_only.as_mut(),
+                        None,
+                        x.as_ref(),
+                        Par::Seq,
+                        kernel,
+                    );
+                    assert!(
+                        g_only == g,
+                        "{m}x{n}, b = {b}, {kernel:?}: image or not, same bits"
+                    );
+                }
+            }
+        }
+    }
+}
