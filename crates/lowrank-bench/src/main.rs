@@ -499,7 +499,10 @@ fn w5(dir: &Path, repeat: usize, par: Par) -> Result<Vec<Row>> {
     let op = dense(&m)?;
     let mut rows = Vec::new();
     for (variant, solver) in [
-        ("auto (covariance)", PcaSolver::Auto),
+        (
+            "auto (block Lanczos, covariance on a miss)",
+            PcaSolver::Auto,
+        ),
         (
             "lanczos solver (block Lanczos on the covariance operator)",
             PcaSolver::Lanczos,

@@ -167,43 +167,46 @@ fn certify_products(
     let mut c0 = 0;
     while c0 < k {
         let pb = panel.min(k - c0);
-        let av = match given_av {
-            Some(g) => g.subcols(c0, pb).to_owned(),
+        // Given products are read in place; computed ones live for one panel.
+        let computed_av = match given_av {
+            Some(_) => None,
             None => {
                 let mut av = Mat::<f64>::zeros(m, pb);
                 op.apply(av.as_mut(), v.as_ref().subcols(c0, pb), par)?;
-                av
+                Some(av)
             }
         };
-        for c in 0..pb {
+        let av = match (given_av, computed_av.as_ref()) {
+            (Some(g), _) => g.subcols(c0, pb),
+            (None, Some(a)) => a.as_ref(),
+            (None, None) => unreachable!("computed when not given"),
+        };
+        let sums = columns_par(pb, par, |c| {
             let i = c0 + c;
             let s = svd.s[i];
-            let (mut res, mut dot) = (0.0, 0.0);
-            for (p, b) in av.col(c).iter().zip(u.col(i).iter()) {
-                res += (p - s * b) * (p - s * b);
-                dot += p * b;
-            }
+            residual_and_dot(av.col(c), u.col(i), s)
+        });
+        for (c, (res, dot)) in sums.into_iter().enumerate() {
             residual_av.push(res.sqrt() * scale);
-            cross += s * dot;
+            cross += svd.s[c0 + c] * dot;
         }
-        drop(av);
-        let atu = match given_atu {
-            Some(g) => g.subcols(c0, pb).to_owned(),
+        drop(computed_av);
+        let computed_atu = match given_atu {
+            Some(_) => None,
             None => {
                 let mut atu = Mat::<f64>::zeros(n, pb);
                 op.apply_transpose(atu.as_mut(), u.as_ref().subcols(c0, pb), par)?;
-                atu
+                Some(atu)
             }
+        };
+        let atu = match (given_atu, computed_atu.as_ref()) {
+            (Some(g), _) => g.subcols(c0, pb),
+            (None, Some(a)) => a.as_ref(),
+            (None, None) => unreachable!("computed when not given"),
         };
         for c in 0..pb {
             let i = c0 + c;
-            let s = svd.s[i];
-            let res: f64 = atu
-                .col(c)
-                .iter()
-                .zip(v.col(i).iter())
-                .map(|(p, b)| (p - s * b) * (p - s * b))
-                .sum();
+            let (res, _) = residual_and_dot(atu.col(c), v.col(i), svd.s[i]);
             residual_atu.push(res.sqrt() * scale);
         }
         c0 += pb;
@@ -254,6 +257,62 @@ fn certify_products(
         orthogonality_loss_u: identity_distance(&gram_u),
         orthogonality_loss_v: identity_distance(&gram_v),
     }))
+}
+
+/// `(‖p − s·b‖², pᵀb)` in sixteen interleaved partial sums combined pairwise: a fixed order
+/// (the same bits on any thread count) that the compiler vectorizes, where one running sum
+/// was bound by the latency of its additions.
+fn residual_and_dot(p: faer::ColRef<'_, f64>, b: faer::ColRef<'_, f64>, s: f64) -> (f64, f64) {
+    const LANES: usize = 16;
+    let (mut res, mut dot) = ([0.0f64; LANES], [0.0f64; LANES]);
+    match (p.try_as_col_major(), b.try_as_col_major()) {
+        (Some(p), Some(b)) => {
+            let (p, b) = (p.as_slice(), b.as_slice());
+            let mut pc = p.chunks_exact(LANES);
+            let mut bc = b.chunks_exact(LANES);
+            for (x, y) in (&mut pc).zip(&mut bc) {
+                for l in 0..LANES {
+                    let d = x[l] - s * y[l];
+                    res[l] += d * d;
+                    dot[l] += x[l] * y[l];
+                }
+            }
+            for (l, (x, y)) in pc.remainder().iter().zip(bc.remainder()).enumerate() {
+                let d = x - s * y;
+                res[l] += d * d;
+                dot[l] += x * y;
+            }
+        }
+        _ => {
+            for (x, y) in p.iter().zip(b.iter()) {
+                let d = x - s * y;
+                res[0] += d * d;
+                dot[0] += x * y;
+            }
+        }
+    }
+    let fold = |mut a: [f64; LANES]| {
+        let mut width = LANES;
+        while width > 1 {
+            width /= 2;
+            for l in 0..width {
+                a[l] += a[l + width];
+            }
+        }
+        a[0]
+    };
+    (fold(res), fold(dot))
+}
+
+/// `f(c)` for `c < count`, on the pool when `par` allows; results in column order.
+fn columns_par<T: Send>(count: usize, par: Par, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
+    match par {
+        Par::Seq => (0..count).map(f).collect(),
+        _ => {
+            use rayon::prelude::*;
+            (0..count).into_par_iter().map(f).collect()
+        }
+    }
 }
 
 fn gram(x: MatRef<'_, f64>, par: Par) -> Mat<f64> {

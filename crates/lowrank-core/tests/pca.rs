@@ -787,3 +787,58 @@ fn lanczos_solver_is_exact_when_the_basis_spans_every_feature() {
     assert_eq!(f.info.subspace_dim, 70);
     check_against_reference(&f.model, &vals, &vecs, 1e-10);
 }
+
+/// `auto` on covariance ground (tall, dense, ≤ 1000 features) with room for the components in
+/// a basis of `n/8` columns tries block Lanczos first: on a signal plus noise it converges and
+/// matches the eigendecomposition (same tolerances as the lanczos solver's test above: the
+/// default `tol` 1e-10 against gaps of a factor 1.3); on pure noise (no gap) it cannot converge
+/// within that budget and the covariance solver answers, saying why. Too few features for the
+/// budget (the 12-feature tests above) keep the covariance directly.
+#[test]
+fn auto_tries_block_lanczos_within_half_the_covariance_then_the_covariance() {
+    let x = signal_plus_noise(6000, 600, 41);
+    let (vals, vecs) = reference(x.as_ref(), false);
+    let f = fit_with(
+        &DenseOp::new(x.as_ref()),
+        &params(ComponentSpec::Count(6), Method::Auto),
+        &mut NoObserver,
+    )
+    .unwrap();
+    assert_eq!(f.solver, PcaSolver::Lanczos, "{:?}", f.info.notes);
+    assert!(
+        f.info.reason.contains("block Lanczos first"),
+        "{}",
+        f.info.reason
+    );
+    assert!(f.info.subspace_dim <= 96, "basis {}", f.info.subspace_dim);
+    check_against_reference(&f.model, &vals, &vecs, 1e-10);
+
+    let noise = lowrank_testkit::gaussian(6000, 600, 42);
+    let (vals, vecs) = reference(noise.as_ref(), false);
+    let g = fit_with(
+        &DenseOp::new(noise.as_ref()),
+        &params(ComponentSpec::Count(6), Method::Auto),
+        &mut NoObserver,
+    )
+    .unwrap();
+    assert_eq!(g.solver, PcaSolver::Covariance, "{:?}", g.info.notes);
+    assert!(
+        g.info
+            .notes
+            .iter()
+            .any(|n| n.contains("did not converge") && n.contains("covariance")),
+        "{:?}",
+        g.info.notes
+    );
+    // Noise has no gap: the axes are ill-determined, the variances are not.
+    for (a, b) in g.model.explained_variance.iter().zip(&vals) {
+        assert!((a - b).abs() <= 1e-10 * b, "{a} vs {b}");
+    }
+    let _ = vecs;
+
+    // Scaling to unit variance makes two products per step: the covariance directly.
+    let mut scaled = params(ComponentSpec::Count(6), Method::Auto);
+    scaled.scale = true;
+    let h = fit_with(&DenseOp::new(x.as_ref()), &scaled, &mut NoObserver).unwrap();
+    assert_eq!(h.solver, PcaSolver::Covariance);
+}

@@ -127,16 +127,17 @@ pub(crate) fn solve(
     }
     let mut clock = PhaseClock::new();
     let mut random = rng(params.seed, 4);
-    // The basis and `G·Q` (n × cap each, small next to A) are stored whole; the images `A·Q`
-    // (m × b each, large) block by block as they come, and the final product reads them in
-    // place: allocating them for the cap up front, or gathering them into one matrix at the
-    // end, each cost W5 0.3–0.5 s of page faults on this kind of machine.
+    // The basis and `G·Q` (n × cap each, small next to A) are stored whole. The images `A·Q`
+    // (m × cap, large) are reserved for the cap but only initialized block by block as they
+    // come, so pages past the last block are never touched; the final step then forms `Y` and
+    // `U` in their storage. Fresh pages are expensive on virtual machines (W5: zeroing the
+    // images for the cap up front, or gathering them into new matrices, each cost 0.3–0.5 s).
     let mut q = Mat::<f64>::zeros(n, max_dim);
     q.as_mut()
         .subcols_mut(0, b)
         .copy_from(orthonormalize(gaussian(n, b, &mut random).as_ref(), par));
     let mut gq = Mat::<f64>::zeros(n, max_dim);
-    let mut images: Vec<Mat<f64>> = Vec::new();
+    let mut images = Mat::<f64>::with_capacity(m, max_dim);
     let mut h = Mat::<f64>::zeros(0, 0);
     let mut matvecs = 0u64;
     let mut norm_estimate = 0.0f64;
@@ -145,14 +146,13 @@ pub(crate) fn solve(
     loop {
         let d0 = h.nrows();
         let dim = d0 + bj;
-        let mut image = Mat::<f64>::zeros(m, bj);
+        linalg::grow_zeroed(&mut images, m, dim, par);
         op.apply_gram_with_image(
             gq.as_mut().subcols_mut(d0, bj),
-            Some(image.as_mut()),
+            Some(images.as_mut().subcols_mut(d0, bj)),
             q.as_ref().subcols(d0, bj),
             par,
         )?;
-        images.push(image);
         matvecs += 2 * bj as u64;
         clock.lap("passes over A (AᵀA·Q and A·Q)");
         // H grows by the new block's columns `Qᵀ·(G·Q_j)` (each entry computed once) and their
@@ -225,7 +225,7 @@ pub(crate) fn solve(
             if converged {
                 drop(gq);
                 drop(q);
-                let solution = finish(op, &images, &s, k, v0, gv0, par)?;
+                let solution = finish(op, images, &s, k, v0, gv0, par)?;
                 clock.lap("ritz vectors");
                 return Ok(Ok(GramBlockSolution {
                     dim,
@@ -276,58 +276,72 @@ pub(crate) fn solve(
     }
 }
 
-/// `[B₀ B₁ …]·S` for blocks `Bⱼ` side by side (without gathering them): output rows in fixed
-/// chunks, each summed block by block in order, so the bits do not depend on the thread count.
-fn stacked_product(blocks: &[Mat<f64>], s: faer::MatRef<'_, f64>, par: Par) -> Mat<f64> {
-    use faer::linalg::matmul::matmul;
-    use faer::Accum;
-    const CHUNK: usize = 2048;
-    let m = blocks.first().map_or(0, |b| b.nrows());
-    let mut out = Mat::<f64>::zeros(m, s.ncols());
-    let run = |(c, mut chunk): (usize, faer::MatMut<'_, f64>)| {
-        let rows = chunk.nrows();
-        let mut r0 = 0;
-        for (j, b) in blocks.iter().enumerate() {
-            let accum = if j == 0 { Accum::Replace } else { Accum::Add };
-            matmul(
-                chunk.as_mut(),
-                accum,
-                b.as_ref().subrows(c * CHUNK, rows),
-                s.subrows(r0, b.ncols()),
-                1.0,
-                Par::Seq,
-            );
-            r0 += b.ncols();
-        }
-    };
-    crate::op::for_each_row_chunk(out.as_mut(), CHUNK, par, run);
-    out
-}
-
 /// Rayleigh–Ritz on `A` from the kept images: `Y = A·V₀ = (A·Q)·S_k = Q_Y·R`, `R = U_R·Σ·Wᵀ`,
-/// so `U = Q_Y·U_R`, `V = V₀·W`, `A·V = Y·W` and `Aᵀ·U = (G·V₀)·W·Σ⁻¹`.
+/// so `V = V₀·W`, `A·V = Y·W`, `U = Q_Y·U_R` and `Aᵀ·U = (G·V₀)·W·Σ⁻¹`.
+///
+/// `R` comes from a Cholesky factorization of `YᵀY`: `Y`'s columns are graded (norms near
+/// σᵢ) but nearly orthogonal, since `V₀` already holds the Ritz vectors, so `R` and its σ are
+/// as accurate as a Householder QR's. `Y` is formed in the images' own storage (row block by
+/// row block), `A·V` is the one new `m × k` matrix, and `U = A·V·Σ⁻¹` is formed in `Y`'s
+/// storage and made orthonormal to rounding by one CholeskyQR step. When `Y` is too
+/// ill-conditioned for its Gram matrix, `Q_Y` comes from the robust orthonormalization instead.
 fn finish(
     op: &dyn LinearOperator,
-    images: &[Mat<f64>],
+    mut images: Mat<f64>,
     s: &Mat<f64>,
     k: usize,
     v0: Mat<f64>,
     gv0: Mat<f64>,
     par: Par,
 ) -> Result<GramBlockSolution, SvdError> {
-    let y = stacked_product(images, s.as_ref().subcols(0, k), par);
-    let qy = orthonormalize(y.as_ref(), par);
-    let r = product(qy.transpose(), y.as_ref(), par);
-    let (sv, ur, w) = linalg::small_svd(r.as_ref())?;
-    if sv.iter().any(|x| !x.is_finite()) {
-        return Err(SvdError::NonFinite {
-            phase: "the Rayleigh–Ritz singular values",
-        });
-    }
-    let u = product(qy.as_ref(), ur.as_ref(), par);
-    drop(qy);
-    let av = product(y.as_ref(), w.as_ref(), par);
-    drop(y);
+    let m = images.nrows();
+    linalg::multiply_in_place(images.as_mut(), s.as_ref().subcols(0, k), par);
+    images.truncate(m, k);
+    let mut y = images;
+    let non_finite = || SvdError::NonFinite {
+        phase: "the Rayleigh–Ritz singular values",
+    };
+    let lean = match linalg::gram_cholesky(y.as_ref(), par) {
+        Some(r) => {
+            let (sv, _, w) = linalg::small_svd(r.as_ref())?;
+            if sv.iter().any(|x| !x.is_finite()) {
+                return Err(non_finite());
+            }
+            Some((sv, w))
+        }
+        None => None,
+    };
+    let lean = lean.filter(|(sv, _)| sv.iter().all(|&x| x > 0.0));
+    let (sv, w, u, av) = match lean {
+        Some((sv, w)) => {
+            let av = product(y.as_ref(), w.as_ref(), par);
+            // U = Y·W·Σ⁻¹, then one CholeskyQR step: its columns' orthogonality was
+            // ε·cond(Y)², and is ε after it.
+            let w_scaled = Mat::<f64>::from_fn(k, k, |i, j| w[(i, j)] / sv[j]);
+            linalg::multiply_in_place(y.as_mut(), w_scaled.as_ref(), par);
+            let u = match linalg::gram_cholesky(y.as_ref(), par) {
+                Some(r2) => {
+                    let r2inv = linalg::upper_inverse(r2.as_ref());
+                    linalg::multiply_in_place(y.as_mut(), r2inv.as_ref(), par);
+                    y
+                }
+                None => orthonormalize(y.as_ref(), par),
+            };
+            (sv, w, u, av)
+        }
+        None => {
+            let qy = orthonormalize(y.as_ref(), par);
+            let r = product(qy.transpose(), y.as_ref(), par);
+            let (sv, ur, w) = linalg::small_svd(r.as_ref())?;
+            if sv.iter().any(|x| !x.is_finite()) {
+                return Err(non_finite());
+            }
+            let u = product(qy.as_ref(), ur.as_ref(), par);
+            drop(qy);
+            let av = product(y.as_ref(), w.as_ref(), par);
+            (sv, w, u, av)
+        }
+    };
     let v = product(v0.as_ref(), w.as_ref(), Par::Seq);
     let gv = product(gv0.as_ref(), w.as_ref(), Par::Seq);
     // Aᵀuᵢ = G·vᵢ/σᵢ where σᵢ is resolvable; a (numerically) zero σ has an arbitrary uᵢ, whose

@@ -120,6 +120,14 @@ fn svqb(x: MatRef<'_, f64>, par: Par) -> Option<Mat<f64>> {
 
 /// One CholeskyQR step, or `None` when `y` is too ill-conditioned for it.
 fn cholesky_qr_step(y: MatRef<'_, f64>, par: Par) -> Option<Mat<f64>> {
+    let r = gram_cholesky(y, par)?;
+    Some(product(y, upper_inverse(r.as_ref()).as_ref(), par))
+}
+
+/// The upper-triangular `R` with `RᵀR = yᵀy` (the `R` of a QR factorization of `y`, up to the
+/// signs of its rows), or `None` when `y` is too ill-conditioned for it (`cond(y)` above about
+/// 10⁶, where the Gram matrix loses the small singular values).
+pub(crate) fn gram_cholesky(y: MatRef<'_, f64>, par: Par) -> Option<Mat<f64>> {
     let l = y.ncols();
     let mut g = Mat::<f64>::zeros(l, l);
     mul(g.as_mut(), y.transpose(), y, par);
@@ -145,7 +153,12 @@ fn cholesky_qr_step(y: MatRef<'_, f64>, par: Par) -> Option<Mat<f64>> {
             r[(j, i)] = x / rjj;
         }
     }
-    // R⁻¹ by back substitution (upper triangular), then Q = y·R⁻¹ as one GEMM.
+    Some(r)
+}
+
+/// `R⁻¹` of an upper-triangular `R` with a non-zero diagonal, by back substitution.
+pub(crate) fn upper_inverse(r: MatRef<'_, f64>) -> Mat<f64> {
+    let l = r.ncols();
     let mut rinv = Mat::<f64>::zeros(l, l);
     for j in 0..l {
         rinv[(j, j)] = 1.0 / r[(j, j)];
@@ -157,7 +170,69 @@ fn cholesky_qr_step(y: MatRef<'_, f64>, par: Par) -> Option<Mat<f64>> {
             rinv[(i, j)] = -x / r[(i, i)];
         }
     }
-    Some(product(y, rinv.as_ref(), par))
+    rinv
+}
+
+/// Grows `mat` to `ncols` columns of `nrows` rows (a matrix with columns keeps its row count),
+/// the new columns zero. faer's `resize_with` writes them on one thread; here the columns are zeroed in
+/// parallel, because on a large matrix the cost is the first touch of fresh pages (a page
+/// fault each), not the writing (W5: 25 MB per block of images).
+#[allow(unsafe_code)]
+pub(crate) fn grow_zeroed(mat: &mut Mat<f64>, nrows: usize, ncols: usize, par: Par) {
+    let old = mat.ncols();
+    assert!(
+        old == 0 || mat.nrows() == nrows,
+        "grow_zeroed keeps the row count"
+    );
+    if ncols <= old {
+        return;
+    }
+    let m = nrows;
+    mat.reserve(m, ncols);
+    let stride = usize::try_from(mat.col_stride()).expect("a matrix's column stride");
+    // Raw addresses cross threads as integers; each column is written by one task.
+    let base = mat.as_ptr_mut() as usize;
+    let zero_column = |j: usize| {
+        // SAFETY: `reserve` guarantees room for `ncols` columns `stride ≥ m` doubles apart, so
+        // column `j < ncols` spans `[base + j·stride, base + j·stride + m)` inside the
+        // allocation; distinct `j` are disjoint, and nothing else touches them until
+        // `set_dims` below publishes them. All-zero bits are 0.0.
+        unsafe {
+            let col = (base as *mut f64).add(j * stride);
+            std::ptr::write_bytes(col, 0, m);
+        }
+    };
+    match par {
+        Par::Seq => (old..ncols).for_each(zero_column),
+        _ => {
+            use rayon::prelude::*;
+            (old..ncols).into_par_iter().for_each(zero_column);
+        }
+    }
+    // SAFETY: the capacity holds `ncols` columns of `m` rows (reserved above); the old columns
+    // (if any) already had `m` rows, and every new entry was initialized (zeroed) above.
+    unsafe { mat.set_dims(m, ncols) };
+}
+
+/// `x[:, ..w.ncols()] ← x[:, ..w.nrows()]·w`, in place (`w` no wider than it is tall): rows in
+/// fixed chunks, each multiplied into a small buffer and copied back, so no second `m × k`
+/// matrix is allocated (on a large `x`, fresh pages cost more than the product) and the bits
+/// do not depend on the thread count. Columns past `w.ncols()` are left as they were.
+pub(crate) fn multiply_in_place(x: MatMut<'_, f64>, w: MatRef<'_, f64>, par: Par) {
+    assert!(w.ncols() <= w.nrows() && w.nrows() <= x.ncols());
+    const CHUNK: usize = 1024;
+    crate::op::for_each_row_chunk(x, CHUNK, par, |(_, chunk): (usize, MatMut<'_, f64>)| {
+        let mut tmp = Mat::<f64>::zeros(chunk.nrows(), w.ncols());
+        faer::linalg::matmul::matmul(
+            tmp.as_mut(),
+            faer::Accum::Replace,
+            chunk.rb().subcols(0, w.nrows()),
+            w,
+            1.0,
+            Par::Seq,
+        );
+        chunk.subcols_mut(0, w.ncols()).copy_from(&tmp);
+    });
 }
 
 /// Column-by-column classical Gram–Schmidt, twice; dependent columns become fresh directions.
@@ -871,6 +946,71 @@ mod gs_kernel_tests {
                     seq.col(c) == w.col(c),
                     "a skipped column must be left as it was"
                 );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod in_place_tests {
+    use super::*;
+
+    /// Growing in steps keeps the old columns, zeroes the new ones (whatever the allocation
+    /// held), and gives the shape asked for, on one thread or several.
+    #[test]
+    fn grow_zeroed_keeps_old_columns_and_zeroes_new_ones() {
+        for par in [Par::Seq, Par::rayon(2)] {
+            let (m, cap) = (1000, 7);
+            let mut mat = Mat::<f64>::with_capacity(m, cap);
+            grow_zeroed(&mut mat, m, 3, par);
+            assert_eq!(mat.shape(), (m, 3));
+            assert!(mat.col_iter().all(|c| c.iter().all(|&x| x == 0.0)));
+            for j in 0..3 {
+                mat.col_mut(j)
+                    .iter_mut()
+                    .enumerate()
+                    .for_each(|(i, x)| *x = (i + 10 * j) as f64);
+            }
+            grow_zeroed(&mut mat, m, 7, par);
+            assert_eq!(mat.shape(), (m, 7));
+            for j in 0..7 {
+                for i in 0..m {
+                    let want = if j < 3 { (i + 10 * j) as f64 } else { 0.0 };
+                    assert_eq!(mat[(i, j)], want, "({i}, {j})");
+                }
+            }
+            // Past the reserved capacity it reallocates and still keeps the contents.
+            grow_zeroed(&mut mat, m, 9, par);
+            assert_eq!(mat.shape(), (m, 9));
+            assert_eq!(mat[(999, 2)], (999 + 20) as f64);
+            assert!(mat.col(8).iter().all(|&x| x == 0.0));
+        }
+    }
+
+    /// `x[:, ..c] ← x[:, ..r]·w` against the product formed out of place, over several row
+    /// chunks (1024 rows each) and with columns past `w` left alone; the same bits on 1 and 3
+    /// threads.
+    #[test]
+    fn multiply_in_place_matches_the_product_and_leaves_other_columns() {
+        let (m, ncols) = (2500, 6);
+        let x0 = Mat::<f64>::from_fn(m, ncols, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+        let w = Mat::<f64>::from_fn(4, 3, |i, j| (i as f64 + 1.0) / (j as f64 + 2.0));
+        let want = x0.as_ref().subcols(0, 4) * &w;
+        let mut first: Option<Mat<f64>> = None;
+        for par in [Par::Seq, Par::rayon(3)] {
+            let mut x = x0.clone();
+            multiply_in_place(x.as_mut(), w.as_ref(), par);
+            for j in 0..3 {
+                for i in 0..m {
+                    assert!((x[(i, j)] - want[(i, j)]).abs() <= 1e-12 * want.norm_max());
+                }
+            }
+            for j in 3..ncols {
+                assert!(x.col(j).iter().zip(x0.col(j).iter()).all(|(a, b)| a == b));
+            }
+            match &first {
+                None => first = Some(x),
+                Some(f) => assert!(*f == x, "bits differ across thread counts"),
             }
         }
     }
