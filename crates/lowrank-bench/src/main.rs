@@ -508,6 +508,10 @@ fn w5(dir: &Path, repeat: usize, par: Par) -> Result<Vec<Row>> {
             PcaSolver::Lanczos,
         ),
         (
+            "covariance solver (what auto falls back to)",
+            PcaSolver::Covariance,
+        ),
+        (
             "svd solver (implicitly centred, auto method)",
             PcaSolver::Svd,
         ),

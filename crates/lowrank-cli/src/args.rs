@@ -494,11 +494,12 @@ pub(crate) struct PcaArgs {
     /// How the axes are computed: `covariance` eigendecomposes the n×n covariance (one pass
     /// over the data, dense input only); `lanczos` runs block Lanczos on the covariance
     /// operator without forming it (on dense input one pass per 32 basis vectors; fast when the
-    /// spectrum has
-    /// a gap after the wanted components, as signal plus noise does; falls back to `svd` with a
-    /// note otherwise); `svd` takes the SVD of the centred data by --method. `auto`: covariance
-    /// for dense input with at most 1000 features and at least 10 samples per feature
-    /// (scikit-learn's rule), unless --method is given; otherwise svd.
+    /// spectrum has a gap after the wanted components, as signal plus noise does; falls back to
+    /// `svd` with a note otherwise); `svd` takes the SVD of the centred data by --method.
+    /// `auto`, for dense input with at most 1000 features and at least 10 samples per feature
+    /// (scikit-learn's covariance rule) unless --method is given: `lanczos` within half the
+    /// covariance's flops (a basis of n_features/8 columns, when the components fit and
+    /// --scale is off), then `covariance` if it did not converge; otherwise svd.
     #[arg(long, value_enum, default_value = "auto")]
     pub(crate) solver: PcaSolverArg,
     /// SVD algorithm (solver `svd`).
