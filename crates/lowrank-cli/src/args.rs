@@ -497,9 +497,10 @@ pub(crate) struct PcaArgs {
     /// spectrum has a gap after the wanted components, as signal plus noise does; falls back to
     /// `svd` with a note otherwise); `svd` takes the SVD of the centred data by --method.
     /// `auto`, for dense input with at most 1000 features and at least 10 samples per feature
-    /// (scikit-learn's covariance rule) unless --method is given: `lanczos` within half the
-    /// covariance's flops (a basis of n_features/8 columns, when the components fit and
-    /// --scale is off), then `covariance` if it did not converge; otherwise svd.
+    /// (scikit-learn's covariance rule) unless --method is given: `lanczos` within about half
+    /// the covariance's flops (a basis of n_features/8 columns to the nearest block of 32, when
+    /// the components fit and --scale is off), then `covariance` if it did not converge;
+    /// otherwise svd.
     #[arg(long, value_enum, default_value = "auto")]
     pub(crate) solver: PcaSolverArg,
     /// SVD algorithm (solver `svd`).

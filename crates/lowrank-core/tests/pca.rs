@@ -789,14 +789,15 @@ fn lanczos_solver_is_exact_when_the_basis_spans_every_feature() {
 }
 
 /// `auto` on covariance ground (tall, dense, ≤ 1000 features) with room for the components in
-/// a basis of `n/8` columns tries block Lanczos first: on a signal plus noise it converges and
+/// a basis of `n/8` columns to the nearest block (96 for 800 features) tries block Lanczos
+/// first: on a signal plus noise it converges and
 /// matches the eigendecomposition (same tolerances as the lanczos solver's test above: the
 /// default `tol` 1e-10 against gaps of a factor 1.3); on pure noise (no gap) it cannot converge
 /// within that budget and the covariance solver answers, saying why. Too few features for the
 /// budget (the 12-feature tests above) keep the covariance directly.
 #[test]
 fn auto_tries_block_lanczos_within_half_the_covariance_then_the_covariance() {
-    let x = signal_plus_noise(6000, 600, 41);
+    let x = signal_plus_noise(8000, 800, 41);
     let (vals, vecs) = reference(x.as_ref(), false);
     let f = fit_with(
         &DenseOp::new(x.as_ref()),
@@ -813,7 +814,7 @@ fn auto_tries_block_lanczos_within_half_the_covariance_then_the_covariance() {
     assert!(f.info.subspace_dim <= 96, "basis {}", f.info.subspace_dim);
     check_against_reference(&f.model, &vals, &vecs, 1e-10);
 
-    let noise = lowrank_testkit::gaussian(6000, 600, 42);
+    let noise = lowrank_testkit::gaussian(8000, 800, 42);
     let (vals, vecs) = reference(noise.as_ref(), false);
     let g = fit_with(
         &DenseOp::new(noise.as_ref()),

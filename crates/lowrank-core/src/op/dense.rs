@@ -149,7 +149,7 @@ pub(crate) fn fused_gram(
     use rayon::prelude::*;
     let (m, n) = a.shape();
     let b = x.ncols();
-    if m == 0 || b == 0 {
+    if m == 0 || n == 0 || b == 0 {
         gram.fill(0.0);
         if let Some(mut image) = image {
             image.fill(0.0);
@@ -161,7 +161,12 @@ pub(crate) fn fused_gram(
         .max(GRAM_MIN_RANGE_ROWS)
         .next_multiple_of(GRAM_ROW_BLOCK);
     let ranges = m.div_ceil(range_rows);
-    let packed = (kernel == Kernel::Best && gram_kernel::available() && a.row_stride() == 1)
+    // The kernel reads column-major storage with columns at non-negative offsets (a view with
+    // reversed columns, or row-major storage, goes through faer).
+    let packed = (kernel == Kernel::Best
+        && gram_kernel::available()
+        && a.row_stride() == 1
+        && a.col_stride() >= 0)
         .then(|| gram_kernel::PackedRhs::new(x));
     let range = |r0: usize, rows: usize, image: Option<MatMut<'_, f64>>| -> faer::Mat<f64> {
         if let Some(packed) = packed.as_ref() {

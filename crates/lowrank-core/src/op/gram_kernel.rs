@@ -17,6 +17,8 @@
 //! Results are deterministic: every range is computed the same way whatever thread runs it,
 //! and the order of every sum is fixed by the shapes.
 #![allow(unsafe_code)]
+// Off x86-64 only `available()` (false) is used.
+#![cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 
 use faer::{MatMut, MatRef};
 
@@ -68,8 +70,8 @@ impl PackedRhs {
 /// partial sum. `a` must be column-major (unit row stride); `shift`, when given, has length `n`.
 ///
 /// # Panics
-/// On inconsistent shapes or a non-unit row stride (callers check [`available`] and the
-/// layout first), or when called on a CPU without AVX-512F.
+/// On inconsistent shapes, a non-unit row stride or a negative column stride (callers check
+/// [`available`] and the layout first), or when called on a CPU without AVX-512F.
 pub(super) fn range_partial(
     a: MatRef<'_, f64>,
     shift: Option<&[f64]>,
@@ -90,7 +92,14 @@ pub(super) fn range_partial(
     if let Some(img) = image.as_ref() {
         assert_eq!(img.shape(), (rows, x.b));
     }
-    let col_stride = usize::try_from(a.col_stride()).expect("column-major storage");
+    if n == 0 || rows == 0 {
+        // Nothing to read: `B·X` is zero and `Bᵀ(B·X)` empty (no buffer offsets are formed).
+        if let Some(mut img) = image {
+            img.fill(0.0);
+        }
+        return vec![0.0; n * x.width];
+    }
+    let col_stride = usize::try_from(a.col_stride()).expect("columns at non-negative offsets");
     #[cfg(target_arch = "x86_64")]
     // SAFETY: AVX-512F is available (asserted above); every pointer offset the kernel forms is
     // inside `a` (rows `r0..r0 + rows` of columns `0..n`, the bounds checked above), inside the

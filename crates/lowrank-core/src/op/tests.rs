@@ -389,6 +389,8 @@ fn dense_fused_gram_kernel_matches_faer_and_reference() {
         let shift: Vec<f64> = (0..n).map(|j| 0.5 + 0.25 * j as f64).collect();
         let ac = Mat::<f64>::from_fn(m, n, |i, j| a[(i, j)] - shift[j]);
         let at = a.transpose().to_owned();
+        // The same matrix seen through reversed columns (a negative column stride).
+        let reversed = Mat::<f64>::from_fn(m, n, |i, j| a[(i, n - 1 - j)]);
         for b in [1, 7, 8, 9, 31, 32, 33, 40, 64] {
             let x = Mat::<f64>::from_fn(n, b, |i, j| ((i * 7 + j * 3) % 13) as f64 / 13.0 - 0.45);
             let y_ref = &ac * &x;
@@ -396,7 +398,7 @@ fn dense_fused_gram_kernel_matches_faer_and_reference() {
             let tol_g = 1e-10 * g_ref.norm_max().max(1.0);
             let tol_y = 1e-10 * y_ref.norm_max().max(1.0);
             for kernel in [Kernel::Best, Kernel::Faer] {
-                for view in [a.as_ref(), at.transpose()] {
+                for view in [a.as_ref(), at.transpose(), reversed.as_ref().reverse_cols()] {
                     let mut g = Mat::<f64>::from_fn(n, b, |_, _| f64::NAN);
                     let mut y = Mat::<f64>::from_fn(m, b, |_, _| f64::NAN);
                     fused_gram(
@@ -427,5 +429,25 @@ fn dense_fused_gram_kernel_matches_faer_and_reference() {
                 }
             }
         }
+    }
+    // No columns: the image is zero and the Gram product empty, on either implementation.
+    let empty = Mat::<f64>::zeros(70, 0);
+    for kernel in [Kernel::Best, Kernel::Faer] {
+        let x = Mat::<f64>::zeros(0, 40);
+        let mut g = Mat::<f64>::zeros(0, 40);
+        let mut y = Mat::<f64>::from_fn(70, 40, |_, _| f64::NAN);
+        fused_gram(
+            empty.as_ref(),
+            None,
+            g.as_mut(),
+            Some(y.as_mut()),
+            x.as_ref(),
+            Par::rayon(2),
+            kernel,
+        );
+        assert!(
+            y.col_iter().all(|c| c.iter().all(|&v| v == 0.0)),
+            "{kernel:?}"
+        );
     }
 }

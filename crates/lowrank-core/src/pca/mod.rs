@@ -76,7 +76,8 @@ pub const COVARIANCE_MIN_ASPECT: usize = 10;
 pub enum PcaSolver {
     /// On dense input with `n_features ≤ 1000` and `n_samples ≥ 10·n_features` when the SVD
     /// method is `auto` (scikit-learn's `covariance_eigh` rule): [`PcaSolver::Lanczos`] with a
-    /// budget of half the covariance's flops (a basis of `n_features/8` columns), when the
+    /// budget of about half the covariance's flops (a basis of `n_features/8` columns to the
+    /// nearest block of 32), when the
     /// components and two blocks fit in it and the features are not scaled, and
     /// [`PcaSolver::Covariance`] if it does not converge within that budget (or does not fit).
     /// Block Lanczos converges in a few passes when the spectrum has a gap after the wanted
@@ -358,7 +359,7 @@ pub fn fit_with(
     // each step is one fused pass. A decline then costs at most half a covariance on top.
     let auto_lanczos_cap =
         (params.solver == PcaSolver::Auto && solver == PcaSolver::Covariance && !params.scale)
-            .then(|| (n / 8).next_multiple_of(gram_block::BLOCK).min(n))
+            .then(|| auto_lanczos_budget(n))
             .filter(|&cap| lanczos_rank + 2 * gram_block::BLOCK <= cap)
             .filter(|&cap| {
                 let needed = gram_block::memory_bytes(m, n, cap, lanczos_rank);
@@ -487,9 +488,9 @@ pub fn fit_with(
                         format!(
                             "dense input with n_samples ≥ {COVARIANCE_MIN_ASPECT}·n_features and \
                              n_features ≤ {COVARIANCE_MAX_FEATURES} (covariance ground), room \
-                             for the components in a basis of n_features/8 = {lanczos_cap} \
-                             columns (half the covariance's flops): block Lanczos first, the \
-                             covariance if it does not converge"
+                             for the components in a basis of {lanczos_cap} columns \
+                             (n_features/8 to the nearest block: about half the covariance's \
+                             flops): block Lanczos first, the covariance if it does not converge"
                         )
                     } else {
                         "the lanczos PCA solver was requested".into()
@@ -650,6 +651,13 @@ pub fn fit_with(
         scores,
         solver,
     })
+}
+
+/// Basis columns `auto` allows block Lanczos before the covariance: `n/8` to the nearest block
+/// of 32 (at least one), about half the covariance's flops (`4mn` per column against `mn²`).
+fn auto_lanczos_budget(n: usize) -> usize {
+    let b = gram_block::BLOCK;
+    ((n / 8 + b / 2) / b).max(1).saturating_mul(b).min(n)
 }
 
 /// The `fallback` solver's fit (the svd solver, or the covariance when `auto` tried Lanczos

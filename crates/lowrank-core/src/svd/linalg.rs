@@ -125,8 +125,10 @@ fn cholesky_qr_step(y: MatRef<'_, f64>, par: Par) -> Option<Mat<f64>> {
 }
 
 /// The upper-triangular `R` with `RᵀR = yᵀy` (the `R` of a QR factorization of `y`, up to the
-/// signs of its rows), or `None` when `y` is too ill-conditioned for it (`cond(y)` above about
-/// 10⁶, where the Gram matrix loses the small singular values).
+/// signs of its rows), or `None` when a pivot falls below `10⁻¹²` of the largest diagonal entry
+/// of `yᵀy`: a column whose part outside the previous ones is under `10⁻⁶` of the largest
+/// column norm (this covers `cond(y)` above about 10⁶, where the Gram matrix loses the small
+/// singular values, and also well-conditioned columns of very different scales).
 pub(crate) fn gram_cholesky(y: MatRef<'_, f64>, par: Par) -> Option<Mat<f64>> {
     let l = y.ncols();
     let mut g = Mat::<f64>::zeros(l, l);
