@@ -4,6 +4,7 @@
 //! algorithm produced them. Residuals are relative to `σ₁`.
 
 use crate::op::LinearOperator;
+use crate::svd::linalg::{fold_lanes, LANES};
 use crate::svd::Svd;
 use crate::SvdError;
 use faer::linalg::matmul::matmul;
@@ -259,11 +260,10 @@ fn certify_products(
     }))
 }
 
-/// `(‖p − s·b‖², pᵀb)` in sixteen interleaved partial sums combined pairwise: a fixed order
-/// (the same bits on any thread count) that the compiler vectorizes, where one running sum
-/// was bound by the latency of its additions.
+/// `(‖p − s·b‖², pᵀb)` in [`LANES`] interleaved partial sums folded by [`fold_lanes`]: a fixed
+/// order (the same bits on any thread count) that the compiler vectorizes, where one running
+/// sum was bound by the latency of its additions.
 fn residual_and_dot(p: faer::ColRef<'_, f64>, b: faer::ColRef<'_, f64>, s: f64) -> (f64, f64) {
-    const LANES: usize = 16;
     let (mut res, mut dot) = ([0.0f64; LANES], [0.0f64; LANES]);
     match (p.try_as_col_major(), b.try_as_col_major()) {
         (Some(p), Some(b)) => {
@@ -291,17 +291,7 @@ fn residual_and_dot(p: faer::ColRef<'_, f64>, b: faer::ColRef<'_, f64>, s: f64) 
             }
         }
     }
-    let fold = |mut a: [f64; LANES]| {
-        let mut width = LANES;
-        while width > 1 {
-            width /= 2;
-            for l in 0..width {
-                a[l] += a[l + width];
-            }
-        }
-        a[0]
-    };
-    (fold(res), fold(dot))
+    (fold_lanes(res), fold_lanes(dot))
 }
 
 /// `f(c)` for `c < count`, on the pool when `par` allows; results in column order.

@@ -43,6 +43,7 @@ use crate::certificate::{certify, certify_with_av, certify_with_products, Certif
 use crate::memory::Bytes;
 use crate::op::{Centered, ColumnScaled, LinearOperator, OpError, StorageKind};
 use crate::svd::gram_block;
+use crate::svd::linalg::lane_sum;
 use crate::svd::{compute, Method, RankSpec, SolveInfo, SvdOutput, SvdParams, Vectors};
 use crate::{NoObserver, Observer, SvdError};
 use faer::{Mat, MatMut, MatRef, Par};
@@ -874,32 +875,6 @@ fn dense_stats(d: MatRef<'_, f64>, par: Par) -> (Vec<f64>, Vec<f64>) {
         }
     };
     stats.into_iter().unzip()
-}
-
-/// `Σ f(xᵢ)` in sixteen interleaved partial sums combined pairwise: a fixed order (the same
-/// bits on any thread count) that the compiler vectorizes. A single running sum is bound by the
-/// latency of each addition; on W5 (1000 columns of 100000) the statistics took three times
-/// as long as reading the matrix.
-fn lane_sum(xs: &[f64], f: impl Fn(f64) -> f64) -> f64 {
-    const LANES: usize = 16;
-    let mut acc = [0.0f64; LANES];
-    let mut chunks = xs.chunks_exact(LANES);
-    for c in &mut chunks {
-        for (a, &v) in acc.iter_mut().zip(c) {
-            *a += f(v);
-        }
-    }
-    for (a, &v) in acc.iter_mut().zip(chunks.remainder()) {
-        *a += f(v);
-    }
-    let mut width = LANES;
-    while width > 1 {
-        width /= 2;
-        for i in 0..width {
-            acc[i] += acc[i + width];
-        }
-    }
-    acc[0]
 }
 
 /// An operator whose `‖·‖_F²` is known more accurately than it can compute itself (the

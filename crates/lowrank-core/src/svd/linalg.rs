@@ -294,6 +294,41 @@ pub(crate) fn small_svd(a: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>, Mat<f
     ))
 }
 
+/// Partial sums per lane for the fixed-order reductions ([`lane_sum`], the certificate's
+/// residuals): enough independent additions in flight to hide their latency, and two AVX-512
+/// vectors wide.
+pub(crate) const LANES: usize = 16;
+
+/// The lanes of a fixed-order reduction added pairwise (lane `i` with lane `i + 8`, then
+/// `i + 4`, …): the same bits whatever the thread count.
+pub(crate) fn fold_lanes(mut acc: [f64; LANES]) -> f64 {
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for i in 0..width {
+            acc[i] += acc[i + width];
+        }
+    }
+    acc[0]
+}
+
+/// `Σ f(xᵢ)` in [`LANES`] interleaved partial sums, folded by [`fold_lanes`]: a fixed order
+/// that the compiler vectorizes. A single running sum is bound by the latency of each
+/// addition (W5's column statistics took three times as long as reading the matrix).
+pub(crate) fn lane_sum(xs: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let mut chunks = xs.chunks_exact(LANES);
+    for c in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a += f(v);
+        }
+    }
+    for (a, &v) in acc.iter_mut().zip(chunks.remainder()) {
+        *a += f(v);
+    }
+    fold_lanes(acc)
+}
+
 /// Euclidean norm of a column, computed in a fixed order.
 pub(crate) fn norm2(x: MatRef<'_, f64>) -> f64 {
     debug_assert_eq!(x.ncols(), 1);
