@@ -98,8 +98,10 @@ impl Declined {
 
 /// Bytes the solver holds at its peak for a basis of `dim` columns and `k` triplets: the basis
 /// and `G·Q` (`2n·dim`), the images (`m·dim`), the pass's per-range partials (32 of `n × 32`),
-/// the projected matrix and its eigenvectors (`3·dim²`), and in the final step `Y`, its
-/// orthonormal basis, `U` and `A·V` (`4m·k`) with five `n × k` matrices.
+/// the projected matrix and its eigenvectors (`3·dim²`), and in the final step up to four
+/// `m × k` matrices with five `n × k` ones. That is the robust path's count (`Y`, its
+/// orthonormal basis, `U`, `A·V`); the usual one forms `Y` and `U` in the images' storage and
+/// allocates only `A·V`, so this is an upper bound.
 pub(crate) fn memory_bytes(m: usize, n: usize, dim: usize, k: usize) -> u64 {
     let doubles = (m + 2 * n) * dim + 32 * n * BLOCK + 3 * dim * dim + 4 * m * k + 5 * n * k;
     8 * doubles as u64
