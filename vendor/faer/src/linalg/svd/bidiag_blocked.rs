@@ -3,12 +3,13 @@
 //! lowrank patch. The unblocked reduction in `bidiag.rs` applies each pair of reflectors to the
 //! whole trailing matrix as it goes, so every step reads and writes the trailing matrix once and
 //! reads it again for the right-hand product. Once the matrix no longer fits in cache that is
-//! memory traffic, not arithmetic: 2000×2000 took 1.2–1.4 s on 2 threads. The blocked form reads
-//! the trailing matrix twice per step (two matrix–vector products, with our own kernels: four or
-//! eight columns per pass, each output entry computed by one thread) and never writes it inside
-//! a panel: the reflectors of a panel of `NB` columns are accumulated in `X` and `Y` and applied
-//! with one GEMM (inner dimension `2·NB`) at the end of the panel. 2000×2000 now takes
-//! 0.72–0.84 s.
+//! memory traffic, not arithmetic: 2000×2000 took 1.2–1.4 s on 2 threads. The blocked form never
+//! writes the trailing matrix inside a panel: the reflectors of a panel of `NB` columns are
+//! accumulated in `X` and `Y` and applied with one GEMM (inner dimension `2·NB`) at the end of
+//! the panel. `dlabrd` still reads the trailing matrix twice per step (`Aᵀ·u`, then `A·v`);
+//! here each step reads it once (`FusedStep`, after Howell et al.'s BLAS 2.5 operators), the
+//! columns split between the threads. 2000×2000 took 0.72–0.84 s with two reads per step and takes
+//! 0.61–0.75 s with one.
 //!
 //! The output is laid out exactly as the unblocked reduction lays it out (and as LAPACK does):
 //! `d` on the diagonal, `e` on the superdiagonal, the left reflectors' essential parts below the
@@ -139,6 +140,9 @@ fn labrd_panel(
 	let b = x.ncols();
 	let mut tmp = Col::<f64>::zeros(b + 1);
 	let mut row = Col::<f64>::zeros(nn);
+	let mut h = Col::<f64>::zeros(nn);
+	let mut c = Col::<f64>::zeros(nn);
+	let mut w_parts = alloc::vec![0.0f64; Ord::max(par.degree(), 1) * mm];
 	for j in 0..b {
 		// Column j: A(j:M, j) −= A(j:M, 0:j)·Y(j, 0:j)ᵀ + X(j:M, 0:j)·A(0:j, j).
 		if j > 0 {
@@ -161,40 +165,64 @@ fn labrd_panel(
 			continue;
 		}
 		a[(j, j)] = 1.0;
-		// Y(j+1:N, j) = τq·(A(j:M, j+1:N)ᵀ·u − Y(j+1:N, 0:j)·(A(j:M,0:j)ᵀ·u) − A(0:j, j+1:N)ᵀ·(X(j:M,0:j)ᵀ·u))
+		// One pass over the trailing columns gives Y(j+1:N, j), the row and A(j+1:M, j+1:N)·row
+		// (see `fused_pass`). With
+		//   h = Y(j+1:N, 0:j)·(A(j:M, 0:j)ᵀ·u) + A(0:j, j+1:N)ᵀ·(X(j:M, 0:j)ᵀ·u),
+		//   c = A(j, j+1:N) − Y(j+1:N, 0:j)·A(j, 0:j)ᵀ − A(0:j, j+1:N)ᵀ·X(j, 0:j)ᵀ,
+		// column k of the trailing matrix gives
+		//   Y(j+1+k, j) = τq·(A(j:M, j+1+k)ᵀ·u − h_k)   and   row_k = c_k − Y(j+1+k, j),
+		// which is the row update of `dlabrd` (its term Y(·, j)·A(j, j) has A(j, j) = 1).
+		let len = nn - j - 1;
 		{
 			let ar = a.rb();
 			let u = ar.col(j).subrows(j, mm - j);
-			let (y_left, y_right) = y.rb_mut().split_at_col_mut(j);
-			let mut ycol = y_right.col_mut(0).subrows_mut(j + 1, nn - j - 1);
-			gemv_t(ycol.rb_mut(), ar.submatrix(j, j + 1, mm - j, nn - j - 1), u, 1.0, false, par);
+			let mut hk = h.rb_mut().subrows_mut(0, len);
+			let mut ck = c.rb_mut().subrows_mut(0, len);
+			for (k, v) in ck.rb_mut().iter_mut().enumerate() {
+				*v = ar[(j, j + 1 + k)];
+			}
 			if j > 0 {
 				let mut t = tmp.rb_mut().subrows_mut(0, j);
 				gemv_t(t.rb_mut(), ar.submatrix(j, 0, mm - j, j), u, 1.0, false, Par::Seq);
-				gemv_n(ycol.rb_mut(), y_left.rb().submatrix(j + 1, 0, nn - j - 1, j), t.rb(), -1.0, true, Par::Seq);
+				gemv_n(hk.rb_mut(), y.rb().submatrix(j + 1, 0, len, j), t.rb(), 1.0, false, Par::Seq);
 				gemv_t(t.rb_mut(), x.rb().submatrix(j, 0, mm - j, j), u, 1.0, false, Par::Seq);
-				gemv_t(ycol.rb_mut(), ar.submatrix(0, j + 1, j, nn - j - 1), t.rb(), -1.0, true, Par::Seq);
+				gemv_t(hk.rb_mut(), ar.submatrix(0, j + 1, j, len), t.rb(), 1.0, true, Par::Seq);
+				gemv_n(ck.rb_mut(), y.rb().submatrix(j + 1, 0, len, j), ar.row(j).subcols(0, j).transpose(), -1.0, true, Par::Seq);
+				gemv_t(ck.rb_mut(), ar.submatrix(0, j + 1, j, len), x.rb().row(j).subcols(0, j).transpose(), -1.0, true, Par::Seq);
+			} else {
+				hk.fill(0.0);
 			}
-			for v in ycol.rb_mut().iter_mut() {
-				*v *= tauq;
-			}
+			let cols = column_slices(ar.submatrix(j, j + 1, mm - j, len));
+			let u = u.try_as_col_major().expect("columns of `a` are contiguous").as_slice();
+			let ycol = y
+				.rb_mut()
+				.col_mut(j)
+				.subrows_mut(j + 1, len)
+				.try_as_col_major_mut()
+				.expect("columns of Y are contiguous")
+				.as_slice_mut();
+			let r = row.rb_mut().subrows_mut(0, len).try_as_col_major_mut().expect("a Col is contiguous").as_slice_mut();
+			let leaves = fused_leaves(len, mm - j, par);
+			let w = &mut w_parts[..leaves * (mm - j - 1)];
+			fused_pass(
+				leaves,
+				FusedStep {
+					cols: &cols,
+					u,
+					h: hk.rb().try_as_col_major().expect("a Col is contiguous").as_slice(),
+					c: ck.rb().try_as_col_major().expect("a Col is contiguous").as_slice(),
+					tauq,
+					ycol,
+					r,
+					w,
+				},
+				par,
+			);
 		}
-		// Row j: A(j, j+1:N) −= Y(j+1:N, 0:j+1)·A(j, 0:j+1)ᵀ + A(0:j, j+1:N)ᵀ·X(j, 0:j)ᵀ,
-		// worked on in a contiguous copy.
-		let len = nn - j - 1;
 		let mut r = row.rb_mut().subrows_mut(0, len);
-		for (k, v) in r.rb_mut().iter_mut().enumerate() {
-			*v = a[(j, j + 1 + k)];
-		}
-		{
-			let ar = a.rb();
-			gemv_n(r.rb_mut(), y.rb().submatrix(j + 1, 0, len, j + 1), ar.row(j).subcols(0, j + 1).transpose(), -1.0, true, Par::Seq);
-			if j > 0 {
-				gemv_t(r.rb_mut(), ar.submatrix(0, j + 1, j, len), x.rb().row(j).subcols(0, j).transpose(), -1.0, true, Par::Seq);
-			}
-		}
-		// Right reflector from the row.
-		let mut head = r[0];
+		// Right reflector from the row: v = (row − β·e₀)·hinv, with v₀ = 1.
+		let r0 = r[0];
+		let mut head = r0;
 		let info = make_householder_in_place(&mut head, r.rb_mut().subrows_mut(1, len - 1));
 		tau_right[j] = info.tau;
 		let taup = info.tau.recip();
@@ -203,13 +231,31 @@ fn labrd_panel(
 		for (k, v) in r.rb().iter().enumerate() {
 			a[(j, j + 1 + k)] = *v;
 		}
-		// X(j+1:M, j) = τp·(A(j+1:M, j+1:N)·v − A(j+1:M, 0:j+1)·(Y(j+1:N, 0:j+1)ᵀ·v) − X(j+1:M, 0:j)·(A(0:j, j+1:N)·v))
+		// X(j+1:M, j) = τp·(A(j+1:M, j+1:N)·v − A(j+1:M, 0:j+1)·(Y(j+1:N, 0:j+1)ᵀ·v) − X(j+1:M, 0:j)·(A(0:j, j+1:N)·v)),
+		// where A(j+1:M, j+1:N)·v = (Σ w + (1/hinv − row₀)·A(j+1:M, j+1))·hinv: the pass
+		// multiplied by the row, whose first entry became 1/hinv in v's scale. No reflector
+		// (τ = ∞, so τp = 0) leaves X(·, j) zero, as the product by τp would.
 		{
 			let ar = a.rb();
 			let v = r.rb();
 			let (x_left, x_right) = x.rb_mut().split_at_col_mut(j);
 			let mut xcol = x_right.col_mut(0).subrows_mut(j + 1, mm - j - 1);
-			gemv_n(xcol.rb_mut(), ar.submatrix(j + 1, j + 1, mm - j - 1, len), v, 1.0, false, par);
+			if taup == 0.0 {
+				xcol.fill(0.0);
+				continue;
+			}
+			let hinv = info.head_with_beta_inv;
+			let coef0 = hinv.recip() - r0;
+			let mw = mm - j - 1;
+			let leaves = fused_leaves(len, mm - j, par);
+			let a0 = ar.col(j + 1).subrows(j + 1, mw);
+			for (i, xv) in xcol.rb_mut().iter_mut().enumerate() {
+				let mut s = w_parts[i];
+				for l in 1..leaves {
+					s += w_parts[l * mw + i];
+				}
+				*xv = (s + coef0 * a0[i]) * hinv;
+			}
 			let mut t = tmp.rb_mut().subrows_mut(0, j + 1);
 			gemv_t(t.rb_mut(), y.rb().submatrix(j + 1, 0, len, j + 1), v, 1.0, false, Par::Seq);
 			gemv_n(xcol.rb_mut(), ar.submatrix(j + 1, 0, mm - j - 1, j + 1), t.rb(), -1.0, true, Par::Seq);
@@ -222,6 +268,155 @@ fn labrd_panel(
 				*v *= taup;
 			}
 		}
+	}
+}
+
+/// How many parts the fused pass over a `rows × len` trailing matrix is split into: one per
+/// thread when the matrix is large enough, each part with its own partial `w`. The split
+/// depends only on the shape and the thread count, so a thread count gives the same bits.
+fn fused_leaves(len: usize, rows: usize, par: Par) -> usize {
+	let threads = par.degree();
+	if threads > 1 && len >= 8 && len * rows >= PAR_MIN_ENTRIES {
+		Ord::min(threads, len / 4)
+	} else {
+		1
+	}
+}
+
+/// Runs `step` split into `leaves` parts by columns (multiples of four), each part writing its
+/// own slice of `step.w` (`leaves` vectors of `rows − 1`).
+fn fused_pass(leaves: usize, step: FusedStep<'_>, par: Par) {
+	if leaves > 1 {
+		let left = leaves / 2;
+		let ncols = step.cols.len();
+		let mid = (ncols * left / leaves + 3) / 4 * 4;
+		let mid = Ord::min(mid, ncols);
+		let mw = step.w.len() / leaves;
+		let FusedStep { cols, u, h, c, tauq, ycol, r, w } = step;
+		let (y0, y1) = ycol.split_at_mut(mid);
+		let (r0, r1) = r.split_at_mut(mid);
+		let (w0, w1) = w.split_at_mut(left * mw);
+		let s0 = FusedStep { cols: &cols[..mid], u, h: &h[..mid], c: &c[..mid], tauq, ycol: y0, r: r0, w: w0 };
+		let s1 = FusedStep { cols: &cols[mid..], u, h: &h[mid..], c: &c[mid..], tauq, ycol: y1, r: r1, w: w1 };
+		#[cfg(feature = "rayon")]
+		{
+			crate::utils::thread::join_raw(|par| fused_pass(left, s0, par), |par| fused_pass(leaves - left, s1, par), par);
+			return;
+		}
+		#[cfg(not(feature = "rayon"))]
+		{
+			let _ = par;
+			fused_pass(left, s0, Par::Seq);
+			fused_pass(leaves - left, s1, Par::Seq);
+			return;
+		}
+	}
+	pulp::Arch::new().dispatch(step);
+}
+
+/// One step's pass over the trailing columns `cols` (rows `j..M`), after BLAS 2.5's fused
+/// products (Howell et al., "Cache efficient bidiagonalization using BLAS 2.5 operators",
+/// 2008): for each column, its dot product with `u` gives `Y(·, j)` and the row entry
+/// `r_k`, and the column, still in cache, is added into `w += r_k·A(j+1:M, k)`. `dlabrd`
+/// reads the trailing matrix twice per step (`Aᵀ·u`, then `A·v` once `v` is known); since
+/// `A·v` is `A·row` up to a multiple of the first column and a scale, one read suffices.
+struct FusedStep<'a> {
+	cols: &'a [&'a [f64]],
+	u: &'a [f64],
+	h: &'a [f64],
+	c: &'a [f64],
+	tauq: f64,
+	ycol: &'a mut [f64],
+	r: &'a mut [f64],
+	w: &'a mut [f64],
+}
+
+impl pulp::WithSimd for FusedStep<'_> {
+	type Output = ();
+
+	#[inline(always)]
+	fn with_simd<S: pulp::Simd>(self, simd: S) {
+		let FusedStep { cols, u, h, c, tauq, ycol, r, w } = self;
+		w.fill(0.0);
+		let mut k = 0;
+		while k + 8 <= cols.len() {
+			fused_group::<S, 8>(simd, &cols[k..k + 8], u, &h[k..k + 8], &c[k..k + 8], tauq, &mut ycol[k..k + 8], &mut r[k..k + 8], w);
+			k += 8;
+		}
+		while k + 4 <= cols.len() {
+			fused_group::<S, 4>(simd, &cols[k..k + 4], u, &h[k..k + 4], &c[k..k + 4], tauq, &mut ycol[k..k + 4], &mut r[k..k + 4], w);
+			k += 4;
+		}
+		while k < cols.len() {
+			fused_group::<S, 1>(simd, &cols[k..k + 1], u, &h[k..k + 1], &c[k..k + 1], tauq, &mut ycol[k..k + 1], &mut r[k..k + 1], w);
+			k += 1;
+		}
+	}
+}
+
+/// `FusedStep` for `G` columns at once: their dot products with `u`, then `w += Σ r_t·col_t`
+/// (rows 1..), while the columns are still in cache.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn fused_group<S: pulp::Simd, const G: usize>(
+	simd: S,
+	cols: &[&[f64]],
+	u: &[f64],
+	h: &[f64],
+	c: &[f64],
+	tauq: f64,
+	ycol: &mut [f64],
+	r: &mut [f64],
+	w: &mut [f64],
+) {
+	let (uh, ut) = S::as_simd_f64s(u);
+	let zero = simd.splat_f64s(0.0);
+	let qs: [(&[S::f64s], &[f64]); G] = core::array::from_fn(|t| S::as_simd_f64s(cols[t]));
+	let mut acc = [zero; G];
+	for (i, uv) in uh.iter().enumerate() {
+		for t in 0..G {
+			acc[t] = simd.mul_add_f64s(qs[t].0[i], *uv, acc[t]);
+		}
+	}
+	if !ut.is_empty() {
+		let uv = simd.partial_load_f64s(ut);
+		for t in 0..G {
+			acc[t] = simd.mul_add_f64s(simd.partial_load_f64s(qs[t].1), uv, acc[t]);
+		}
+	}
+	let mut rs = [0.0f64; G];
+	for t in 0..G {
+		let yv = tauq * (simd.reduce_sum_f64s(acc[t]) - h[t]);
+		ycol[t] = yv;
+		rs[t] = c[t] - yv;
+		r[t] = rs[t];
+	}
+	let (wh, wt) = S::as_mut_simd_f64s(w);
+	let ps: [(&[S::f64s], &[f64]); G] = core::array::from_fn(|t| S::as_simd_f64s(&cols[t][1..]));
+	let vs: [S::f64s; G] = core::array::from_fn(|t| simd.splat_f64s(rs[t]));
+	for (i, wv) in wh.iter_mut().enumerate() {
+		let mut s0 = *wv;
+		let mut s1 = zero;
+		for t in 0..G {
+			if t % 2 == 0 {
+				s0 = simd.mul_add_f64s(ps[t].0[i], vs[t], s0);
+			} else {
+				s1 = simd.mul_add_f64s(ps[t].0[i], vs[t], s1);
+			}
+		}
+		*wv = simd.add_f64s(s0, s1);
+	}
+	for (i, wv) in wt.iter_mut().enumerate() {
+		let mut s0 = *wv;
+		let mut s1 = 0.0;
+		for t in 0..G {
+			if t % 2 == 0 {
+				s0 = ps[t].1[i].mul_add(rs[t], s0);
+			} else {
+				s1 = ps[t].1[i].mul_add(rs[t], s1);
+			}
+		}
+		*wv = s0 + s1;
 	}
 }
 
