@@ -795,6 +795,62 @@ fn lanczos_solver_is_exact_when_the_basis_spans_every_feature() {
 /// default `tol` 1e-10 against gaps of a factor 1.3); on pure noise (no gap) it cannot converge
 /// within that budget and the covariance solver answers, saying why. Too few features for the
 /// budget (the 12-feature tests above) keep the covariance directly.
+/// Block Lanczos reads the column statistics off its first pass: the pass centres its copy on
+/// the mean of 1024 sampled rows (16 runs of 64) and the exact mean, sums of squares and
+/// products follow by rank-one corrections. A column whose sampled rows mislead (the sample
+/// mean more than a standard deviation off) sends it back to the exact two-pass statistics.
+/// Both must give the eigendecomposition's answer, here under an offset of 10⁴ that the
+/// corrections must not lose digits to; the phases say which ran.
+#[test]
+fn lanczos_reads_the_statistics_off_its_first_pass_unless_the_sample_misleads() {
+    let (m, n) = (8000, 800);
+    let mut x = signal_plus_noise(m, n, 43);
+    for j in 0..n {
+        for i in 0..m {
+            x[(i, j)] += 1e4;
+        }
+    }
+    let mut p = params(ComponentSpec::Count(6), Method::Auto);
+    p.solver = PcaSolver::Lanczos;
+    let fused = "column statistics and the first pass over A (one read)";
+    let exact_mean = |x: &Mat<f64>, j: usize| x.col(j).iter().sum::<f64>() / m as f64;
+
+    let f = fit_with(&DenseOp::new(x.as_ref()), &p, &mut NoObserver).unwrap();
+    assert_eq!(f.solver, PcaSolver::Lanczos, "{:?}", f.info.notes);
+    assert!(
+        f.info.phases.iter().any(|ph| ph.phase == fused),
+        "{:?}",
+        f.info.phases
+    );
+    let (vals, vecs) = reference(x.as_ref(), false);
+    check_against_reference(&f.model, &vals, &vecs, 1e-10);
+    for j in 0..n {
+        let mu = exact_mean(&x, j);
+        assert!((f.model.mean[j] - mu).abs() <= 1e-13 * mu.abs(), "mean {j}");
+    }
+
+    // Column 3 shifted by 100 everywhere except on the sampled runs: the sample mean is off by
+    // about 87, its standard deviation is about 33.
+    let sampled =
+        |i: usize| (0..16).any(|r| (r * (m - 64) / 15..r * (m - 64) / 15 + 64).contains(&i));
+    for i in (0..m).filter(|&i| !sampled(i)) {
+        x[(i, 3)] += 100.0;
+    }
+    let g = fit_with(&DenseOp::new(x.as_ref()), &p, &mut NoObserver).unwrap();
+    assert_eq!(g.solver, PcaSolver::Lanczos, "{:?}", g.info.notes);
+    assert!(
+        g.info
+            .phases
+            .iter()
+            .any(|ph| ph.phase == "column statistics"),
+        "{:?}",
+        g.info.phases
+    );
+    let (vals, vecs) = reference(x.as_ref(), false);
+    check_against_reference(&g.model, &vals, &vecs, 1e-10);
+    assert!((g.model.mean[3] - exact_mean(&x, 3)).abs() <= 1e-13 * 1e4);
+}
+
 #[test]
 fn auto_tries_block_lanczos_within_half_the_covariance_then_the_covariance() {
     let x = signal_plus_noise(8000, 800, 41);

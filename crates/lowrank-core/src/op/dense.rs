@@ -46,7 +46,7 @@ impl LinearOperator for DenseOp<'_> {
         par: Par,
     ) -> Result<(), OpError> {
         check_gram(self, &gram, image.as_ref(), rhs)?;
-        fused_gram(self.a, None, gram, image, rhs, par, Kernel::Best);
+        fused_gram(self.a, None, gram, image, rhs, par, Kernel::Best, None);
         Ok(())
     }
     fn apply_shifted_gram(
@@ -64,7 +64,16 @@ impl LinearOperator for DenseOp<'_> {
             self.a.ncols(),
             1,
         )?;
-        fused_gram(self.a, Some(shift), gram, image, rhs, par, Kernel::Best);
+        fused_gram(
+            self.a,
+            Some(shift),
+            gram,
+            image,
+            rhs,
+            par,
+            Kernel::Best,
+            None,
+        );
         Ok(())
     }
     fn column_norms_sq(&self) -> Option<Vec<f64>> {
@@ -136,7 +145,9 @@ pub(crate) enum Kernel {
 /// `gram = BᵀB·X` and optionally `image = B·X` for `B = A − 1·shiftᵀ`, reading `A` once: each
 /// block of rows is copied, shifted, into a cache-resident buffer `Bₖ`, then `Yₖ = Bₖ·X` and
 /// `gram += Bₖᵀ·Yₖ` are two small GEMMs on that buffer. Both products see the shifted numbers,
-/// as an explicitly centred matrix would.
+/// as an explicitly centred matrix would. With `sums` (length `2n`), each column's sum and sum
+/// of squares of the shifted values are returned too, summed range by range in a fixed order.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn fused_gram(
     a: MatRef<'_, f64>,
     shift: Option<&[f64]>,
@@ -145,14 +156,34 @@ pub(crate) fn fused_gram(
     x: MatRef<'_, f64>,
     par: Par,
     kernel: Kernel,
+    sums: Option<&mut [f64]>,
 ) {
     use rayon::prelude::*;
     let (m, n) = a.shape();
     let b = x.ncols();
+    if let Some(s) = sums.as_deref() {
+        assert_eq!(
+            s.len(),
+            2 * n,
+            "column sums and sums of squares of n columns"
+        );
+    }
+    let want_sums = sums.is_some();
     if m == 0 || n == 0 || b == 0 {
         gram.fill(0.0);
         if let Some(mut image) = image {
             image.fill(0.0);
+        }
+        if let Some(s) = sums {
+            // The statistics still need their pass when there is nothing to multiply.
+            s.fill(0.0);
+            for j in 0..n {
+                for i in 0..m {
+                    let e = a[(i, j)] - shift.map_or(0.0, |s| s[j]);
+                    s[j] += e;
+                    s[n + j] += e * e;
+                }
+            }
         }
         return;
     }
@@ -168,12 +199,24 @@ pub(crate) fn fused_gram(
         && a.row_stride() == 1
         && a.col_stride() >= 0)
         .then(|| gram_kernel::PackedRhs::new(x));
-    let range = |r0: usize, rows: usize, image: Option<MatMut<'_, f64>>| -> faer::Mat<f64> {
+    // Each range returns its partial Gram matrix and, when asked, its column sums.
+    type Partial = (faer::Mat<f64>, Vec<f64>);
+    let range = |r0: usize, rows: usize, image: Option<MatMut<'_, f64>>| -> Partial {
+        let mut range_sums = if want_sums {
+            vec![0.0; 2 * n]
+        } else {
+            Vec::new()
+        };
+        let acc = want_sums.then_some(range_sums.as_mut_slice());
         if let Some(packed) = packed.as_ref() {
-            let p = gram_kernel::range_partial(a, shift, r0, rows, image, packed);
+            let p = gram_kernel::range_partial(a, shift, r0, rows, image, packed, acc);
             let width = b.next_multiple_of(8);
-            return faer::Mat::from_fn(n, b, |j, c| p[j * width + c]);
+            return (
+                faer::Mat::from_fn(n, b, |j, c| p[j * width + c]),
+                range_sums,
+            );
         }
+        let mut acc = acc;
         let mut partial = faer::Mat::<f64>::zeros(n, b);
         let mut buf = faer::Mat::<f64>::zeros(GRAM_ROW_BLOCK.min(rows), n);
         let mut local = faer::Mat::<f64>::zeros(GRAM_ROW_BLOCK.min(rows), b);
@@ -183,7 +226,7 @@ pub(crate) fn fused_gram(
             let h = GRAM_ROW_BLOCK.min(rows - i);
             let mut blk = buf.as_mut().subrows_mut(0, h);
             let src = a.subrows(r0 + i, h);
-            copy_shifted(blk.rb_mut(), src, shift);
+            copy_shifted(blk.rb_mut(), src, shift, acc.as_deref_mut());
             let mut y = match image.as_mut() {
                 Some(img) => img.rb_mut().subrows_mut(i, h),
                 None => local.as_mut().subrows_mut(0, h),
@@ -199,9 +242,9 @@ pub(crate) fn fused_gram(
             );
             i += h;
         }
-        partial
+        (partial, range_sums)
     };
-    let partials: Vec<faer::Mat<f64>> = match (image, par) {
+    let partials: Vec<Partial> = match (image, par) {
         (Some(image), Par::Seq) => {
             let mut image = image;
             (0..ranges)
@@ -228,32 +271,85 @@ pub(crate) fn fused_gram(
             .map(|r| range(r * range_rows, range_rows.min(m - r * range_rows), None))
             .collect(),
     };
-    gram.copy_from(&partials[0]);
+    gram.copy_from(&partials[0].0);
     for p in &partials[1..] {
-        gram += p;
+        gram += &p.0;
+    }
+    if let Some(s) = sums {
+        // In range order, as the Gram matrix: fixed by the shape, not the thread count.
+        s.copy_from_slice(&partials[0].1);
+        for p in &partials[1..] {
+            for (t, v) in s.iter_mut().zip(&p.1) {
+                *t += v;
+            }
+        }
     }
 }
 
+/// The shifted fused pass (`image = B·X`, `gram = Bᵀ·image` for `B = a − 1·shiftᵀ`) that also
+/// returns each column's `Σ bᵢⱼ` and `Σ bᵢⱼ²` in `sums[j]` and `sums[n + j]`, read off the
+/// copy of each row block the pass makes anyway (PCA's column statistics without a pass of
+/// their own).
+pub(crate) fn fused_gram_with_sums(
+    a: MatRef<'_, f64>,
+    shift: &[f64],
+    gram: MatMut<'_, f64>,
+    image: MatMut<'_, f64>,
+    x: MatRef<'_, f64>,
+    par: Par,
+    sums: &mut [f64],
+) {
+    fused_gram(
+        a,
+        Some(shift),
+        gram,
+        Some(image),
+        x,
+        par,
+        Kernel::Best,
+        Some(sums),
+    );
+}
+
 /// `dst = src − 1·shiftᵀ` (a plain copy without a shift), on contiguous column slices when
-/// `src` has them so the loop vectorizes.
-fn copy_shifted(mut dst: MatMut<'_, f64>, src: MatRef<'_, f64>, shift: Option<&[f64]>) {
-    for j in 0..src.ncols() {
+/// `src` has them so the loop vectorizes; with `sums` (length `2n`), each column's sum and sum
+/// of squares of the shifted values are added into `sums[j]` and `sums[n + j]`.
+fn copy_shifted(
+    mut dst: MatMut<'_, f64>,
+    src: MatRef<'_, f64>,
+    shift: Option<&[f64]>,
+    mut sums: Option<&mut [f64]>,
+) {
+    let n = src.ncols();
+    for j in 0..n {
         let sj = shift.map_or(0.0, |s| s[j]);
         let mut d = dst.rb_mut().col_mut(j);
-        match (
+        let (t, q) = match (
             d.rb_mut().try_as_col_major_mut(),
             src.col(j).try_as_col_major(),
         ) {
+            (Some(d), Some(c)) if sums.is_some() => {
+                gram_kernel::shifted_copy_with_sums(d.as_slice_mut(), c.as_slice(), sj)
+            }
             (Some(d), Some(c)) => {
                 for (d, &v) in d.as_slice_mut().iter_mut().zip(c.as_slice()) {
                     *d = v - sj;
                 }
+                (0.0, 0.0)
             }
             _ => {
+                let (mut t, mut q) = (0.0, 0.0);
                 for (d, &v) in d.iter_mut().zip(src.col(j).iter()) {
                     *d = v - sj;
+                    t += *d;
+                    q += *d * *d;
                 }
+                (t, q)
             }
+        };
+        if let Some(acc) = sums.as_deref_mut() {
+            acc[j] += t;
+            acc[n + j] += q;
         }
     }
 }

@@ -43,6 +43,38 @@ pub(super) fn available() -> bool {
     }
 }
 
+/// `dst = src − shift`, returning `(Σ dst, Σ dst²)`: the shifted copy of a column segment with
+/// the column statistics of the shifted values (in eight fixed lanes, so the loop vectorizes
+/// and the order of the sums is fixed by the length).
+#[inline(always)]
+pub(super) fn shifted_copy_with_sums(dst: &mut [f64], src: &[f64], shift: f64) -> (f64, f64) {
+    let mut t = [0.0f64; 8];
+    let mut q = [0.0f64; 8];
+    let mut dc = dst.chunks_exact_mut(8);
+    let mut sc = src.chunks_exact(8);
+    for (d, v) in (&mut dc).zip(&mut sc) {
+        for l in 0..8 {
+            let e = v[l] - shift;
+            d[l] = e;
+            t[l] += e;
+            q[l] += e * e;
+        }
+    }
+    for (l, (d, v)) in dc
+        .into_remainder()
+        .iter_mut()
+        .zip(sc.remainder())
+        .enumerate()
+    {
+        let e = v - shift;
+        *d = e;
+        t[l] += e;
+        q[l] += e * e;
+    }
+    let fold = |x: [f64; 8]| ((x[0] + x[4]) + (x[2] + x[6])) + ((x[1] + x[5]) + (x[3] + x[7]));
+    (fold(t), fold(q))
+}
+
 /// `X` (`n × b`) row-major, its width padded with zeros to a multiple of 8.
 pub(super) struct PackedRhs {
     data: Vec<f64>,
@@ -68,6 +100,8 @@ impl PackedRhs {
 /// One row range `[r0, r0 + rows)` of the pass: writes `B·X` for those rows into `image`
 /// (`rows × b`) when given, and returns that range's `Bᵀ(B·X)` as an `n × width` row-major
 /// partial sum. `a` must be column-major (unit row stride); `shift`, when given, has length `n`.
+/// With `sums` (length `2n`), each column's `Σ bᵢⱼ` and `Σ bᵢⱼ²` over the range are added into
+/// `sums[j]` and `sums[n + j]` (the column statistics, read off the copy the pass makes anyway).
 ///
 /// # Panics
 /// On inconsistent shapes, a non-unit row stride or a negative column stride (callers check
@@ -79,9 +113,11 @@ pub(super) fn range_partial(
     rows: usize,
     image: Option<MatMut<'_, f64>>,
     x: &PackedRhs,
+    sums: Option<&mut [f64]>,
 ) -> Vec<f64> {
     let (m, n) = a.shape();
     assert!(available(), "the AVX-512 Gram kernel needs AVX-512F");
+    assert!(sums.as_ref().is_none_or(|s| s.len() == 2 * n));
     assert_eq!(
         a.row_stride(),
         1,
@@ -105,11 +141,11 @@ pub(super) fn range_partial(
     // inside `a` (rows `r0..r0 + rows` of columns `0..n`, the bounds checked above), inside the
     // buffers it allocates with the sizes it indexes, or only prefetched (no access).
     unsafe {
-        avx512::range_partial(a.as_ptr(), col_stride, n, shift, r0, rows, image, x)
+        avx512::range_partial(a.as_ptr(), col_stride, n, shift, r0, rows, image, x, sums)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (col_stride, image);
+        let _ = (col_stride, image, sums);
         unreachable!("available() is false off x86-64")
     }
 }
@@ -134,6 +170,7 @@ mod avx512 {
         rows: usize,
         mut image: Option<MatMut<'_, f64>>,
         x: &PackedRhs,
+        mut sums: Option<&mut [f64]>,
     ) -> Vec<f64> {
         let width = x.width;
         let ld = BLOCK_ROWS.min(rows).max(1);
@@ -149,8 +186,17 @@ mod avx512 {
                 let src = core::slice::from_raw_parts(a.add(j * col_stride + start), h);
                 let dst = &mut block[j * ld..j * ld + h];
                 let s = shift.map_or(0.0, |s| s[j]);
-                for (d, v) in dst.iter_mut().zip(src) {
-                    *d = v - s;
+                match sums.as_deref_mut() {
+                    Some(acc) => {
+                        let (t, q) = super::shifted_copy_with_sums(dst, src, s);
+                        acc[j] += t;
+                        acc[n + j] += q;
+                    }
+                    None => {
+                        for (d, v) in dst.iter_mut().zip(src) {
+                            *d = v - s;
+                        }
+                    }
                 }
             }
             // Lines of the next block, prefetched during the second GEMM: the tile of columns

@@ -16,6 +16,7 @@ mod transpose;
 
 pub use centered::Centered;
 pub(crate) use dense::det_matmul;
+pub(crate) use dense::fused_gram_with_sums;
 pub use dense::DenseOp;
 pub use scaled::ColumnScaled;
 pub use sparse::{CsrMatrix, DuplicatePolicy, SparseBuildError};

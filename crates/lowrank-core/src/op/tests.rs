@@ -401,6 +401,7 @@ fn dense_fused_gram_kernel_matches_faer_and_reference() {
                 for view in [a.as_ref(), at.transpose(), reversed.as_ref().reverse_cols()] {
                     let mut g = Mat::<f64>::from_fn(n, b, |_, _| f64::NAN);
                     let mut y = Mat::<f64>::from_fn(m, b, |_, _| f64::NAN);
+                    let mut sums = vec![f64::NAN; 2 * n];
                     fused_gram(
                         view,
                         Some(&shift),
@@ -409,9 +410,22 @@ fn dense_fused_gram_kernel_matches_faer_and_reference() {
                         x.as_ref(),
                         Par::rayon(2),
                         kernel,
+                        Some(&mut sums),
                     );
                     assert_close(&g, &g_ref, tol_g);
                     assert_close(&y, &y_ref, tol_y);
+                    // The column statistics of the shifted values, read off the same pass.
+                    for j in 0..n {
+                        let col = ac.col(j);
+                        let (t, q) = (col.sum(), col.iter().map(|v| v * v).sum::<f64>());
+                        assert!(
+                            (sums[j] - t).abs() <= 1e-12 * q.sqrt().max(1.0) * m as f64
+                                && (sums[n + j] - q).abs() <= 1e-12 * q.max(1.0),
+                            "{m}x{n}, b = {b}, {kernel:?}: column {j} sums {} {} against {t} {q}",
+                            sums[j],
+                            sums[n + j]
+                        );
+                    }
                     let mut g_only = Mat::<f64>::zeros(n, b);
                     fused_gram(
                         view,
@@ -421,6 +435,7 @@ fn dense_fused_gram_kernel_matches_faer_and_reference() {
                         x.as_ref(),
                         Par::Seq,
                         kernel,
+                        None,
                     );
                     assert!(
                         g_only == g,
@@ -444,6 +459,7 @@ fn dense_fused_gram_kernel_matches_faer_and_reference() {
             x.as_ref(),
             Par::rayon(2),
             kernel,
+            None,
         );
         assert!(
             y.col_iter().all(|c| c.iter().all(|&v| v == 0.0)),

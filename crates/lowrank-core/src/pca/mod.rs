@@ -389,7 +389,21 @@ pub fn fit_with(
     // Column statistics: means and centred sums of squares (from the covariance's diagonal
     // when it is formed).
     let started = Instant::now();
+    let mut first_pass = None;
     let (mean, centered_ss, mut covariance) = match (solver, dense) {
+        (PcaSolver::Lanczos, Some(a)) if !params.scale => {
+            let x0 = gram_block::start_block(n, lanczos_cap, &params.svd);
+            match first_pass_with_stats(a, x0.as_ref(), lanczos_cap, par) {
+                Some((mean, ss, pass)) => {
+                    first_pass = Some(pass);
+                    (mean, ss, None)
+                }
+                None => {
+                    let (mean, ss) = column_stats(op, par)?;
+                    (mean, ss, None)
+                }
+            }
+        }
         (PcaSolver::Covariance, Some(a)) => {
             let needed = covariance_memory(m, n, rank.max_rank().min(min_dim));
             if let Some(limit) = params.svd.memory_limit {
@@ -411,6 +425,11 @@ pub fn fit_with(
         }
     };
     let stats_seconds = started.elapsed().as_secs_f64();
+    let stats_phase = if first_pass.is_some() {
+        "column statistics and the first pass over A (one read)"
+    } else {
+        "column statistics"
+    };
     let denom = (m - 1) as f64;
     let scale = if params.scale {
         let mut std = Vec::with_capacity(n);
@@ -460,8 +479,15 @@ pub fn fit_with(
     let mut out = match covariance.as_mut() {
         None if solver == PcaSolver::Lanczos => {
             let t = Instant::now();
-            let solved =
-                gram_block::solve(&wrapped, rank, energy, &svd_params, lanczos_cap, observer)?;
+            let solved = gram_block::solve(
+                &wrapped,
+                rank,
+                energy,
+                &svd_params,
+                lanczos_cap,
+                first_pass.take(),
+                observer,
+            )?;
             let sol = match solved {
                 Ok(sol) => sol,
                 Err(declined) => {
@@ -475,7 +501,7 @@ pub fn fit_with(
             };
             let k = sol.svd.s.len();
             let mut phases = vec![crate::svd::PhaseTime {
-                phase: "column statistics".into(),
+                phase: stats_phase.into(),
                 seconds: stats_seconds,
             }];
             phases.extend(sol.phases);
@@ -848,6 +874,97 @@ fn column_stats(op: &dyn LinearOperator, par: Par) -> Result<(Vec<f64>, Vec<f64>
         start += width;
     }
     Ok((mean, ss))
+}
+
+/// Column statistics read off block Lanczos's first pass over dense `a`, which must copy every
+/// row block anyway (the fused pass centres its copy): one read of `A` instead of two.
+///
+/// The pass centres on a provisional shift `s` (the mean of up to 1024 rows in 16 evenly spaced
+/// runs, cheap to read) and sums the shifted values `B = A − 1·sᵀ` and their squares per column.
+/// With `d = Bᵀ1/m`, the mean is `μ = s + d`, the centred sums of squares are `Σ bᵢⱼ² − m·dⱼ²`,
+/// and the exact products follow from the pass's by rank-one corrections, since
+/// `A_c = B − 1·dᵀ` and `Bᵀ1 = m·d`:
+/// `A_c·X₀ = B·X₀ − 1·(X₀ᵀd)ᵀ` and `A_cᵀA_c·X₀ = BᵀB·X₀ − m·d·(X₀ᵀd)ᵀ`.
+/// Those subtractions lose digits only when `d` is large against the spread; `None` (the
+/// caller then makes the exact two-pass statistics and the solver its own first pass) when some
+/// column has `m·dⱼ² > Σ (aᵢⱼ − μⱼ)²` — the sample mean more than a standard deviation off —
+/// or a sum is not finite.
+fn first_pass_with_stats(
+    a: MatRef<'_, f64>,
+    x0: MatRef<'_, f64>,
+    max_dim: usize,
+    par: Par,
+) -> Option<(Vec<f64>, Vec<f64>, gram_block::FirstPass)> {
+    let (m, n) = a.shape();
+    let b = x0.ncols();
+    let shift = sampled_means(a);
+    let mut images = Mat::<f64>::with_capacity(m, max_dim.max(b));
+    crate::svd::linalg::grow_zeroed(&mut images, m, b, par);
+    let mut gq = Mat::<f64>::zeros(n, b);
+    let mut sums = vec![0.0; 2 * n];
+    crate::op::fused_gram_with_sums(a, &shift, gq.as_mut(), images.as_mut(), x0, par, &mut sums);
+    let mf = m as f64;
+    let d: Vec<f64> = sums[..n].iter().map(|t| t / mf).collect();
+    let mut ss = Vec::with_capacity(n);
+    for j in 0..n {
+        let correction = mf * d[j] * d[j];
+        let centred = sums[n + j] - correction;
+        if !(centred.is_finite() && correction.is_finite()) || correction > centred {
+            return None;
+        }
+        ss.push(centred.max(0.0));
+    }
+    let mean: Vec<f64> = shift.iter().zip(&d).map(|(s, d)| s + d).collect();
+    // X₀ᵀd, then the two rank-one corrections.
+    let xd: Vec<f64> = (0..b)
+        .map(|c| x0.col(c).iter().zip(&d).map(|(x, d)| x * d).sum())
+        .collect();
+    for c in 0..b {
+        for j in 0..n {
+            gq[(j, c)] -= mf * d[j] * xd[c];
+        }
+        let col = images.as_mut().col_mut(c);
+        let col = col
+            .try_as_col_major_mut()
+            .expect("an owned matrix's column");
+        let sub = xd[c];
+        match par {
+            Par::Seq => col.as_slice_mut().iter_mut().for_each(|v| *v -= sub),
+            _ => {
+                use rayon::prelude::*;
+                col.as_slice_mut()
+                    .par_chunks_mut(1 << 14)
+                    .for_each(|chunk| chunk.iter_mut().for_each(|v| *v -= sub));
+            }
+        }
+    }
+    Some((mean, ss, gram_block::FirstPass { gq, images }))
+}
+
+/// Column means of up to 1024 rows of `a`: all of them when there are no more, otherwise 16
+/// runs of 64 consecutive rows spread evenly over the matrix (a drift along the rows still
+/// shows in the sample). Only a provisional centre: see [`first_pass_with_stats`].
+fn sampled_means(a: MatRef<'_, f64>) -> Vec<f64> {
+    const RUNS: usize = 16;
+    const RUN: usize = 64;
+    let m = a.nrows();
+    let starts: Vec<usize> = if m <= RUNS * RUN {
+        vec![0]
+    } else {
+        (0..RUNS).map(|r| r * (m - RUN) / (RUNS - 1)).collect()
+    };
+    let len = if m <= RUNS * RUN { m } else { RUN };
+    let count = (starts.len() * len) as f64;
+    (0..a.ncols())
+        .map(|j| {
+            let col = a.col(j);
+            let total: f64 = starts
+                .iter()
+                .map(|&s| col.subrows(s, len).iter().sum::<f64>())
+                .sum();
+            total / count
+        })
+        .collect()
 }
 
 fn dense_stats(d: MatRef<'_, f64>, par: Par) -> (Vec<f64>, Vec<f64>) {

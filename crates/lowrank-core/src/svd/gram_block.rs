@@ -96,6 +96,24 @@ impl Declined {
     }
 }
 
+/// The first step's pass, made by the caller: PCA reads the column statistics off the same
+/// pass over `A` (see `pca::first_pass_with_stats`), which saves a pass of its own.
+pub(crate) struct FirstPass {
+    /// `G·X₀` (`n × b`) for the start block [`start_block`] returns.
+    pub(crate) gq: Mat<f64>,
+    /// `A·X₀` (`m × b`), reserved for `max_dim` columns (`Mat::with_capacity`): the solver
+    /// grows the same storage block by block.
+    pub(crate) images: Mat<f64>,
+}
+
+/// The start block `X₀` (`n × b`, orthonormal) that [`solve`] uses for this `n`, cap and seed,
+/// for a caller that makes the first pass itself ([`FirstPass`]).
+pub(crate) fn start_block(n: usize, max_dim: usize, params: &SvdParams) -> Mat<f64> {
+    let b = BLOCK.min(max_dim.min(n));
+    let mut random = rng(params.seed, 4);
+    orthonormalize(gaussian(n, b, &mut random).as_ref(), params.par)
+}
+
 /// Bytes the solver holds at its peak for a basis of `dim` columns and `k` triplets: the basis
 /// and `G·Q` (`2n·dim`), the images (`m·dim`), the pass's per-range partials (32 of `n × 32`),
 /// the projected matrix and its eigenvectors (`3·dim²`), and in the final step up to four
@@ -118,6 +136,7 @@ pub(crate) fn solve(
     energy: f64,
     params: &SvdParams,
     max_dim: usize,
+    first: Option<FirstPass>,
     observer: &mut dyn Observer,
 ) -> Result<Result<GramBlockSolution, Declined>, SvdError> {
     let (m, n) = (op.nrows(), op.ncols());
@@ -139,7 +158,16 @@ pub(crate) fn solve(
         .subcols_mut(0, b)
         .copy_from(orthonormalize(gaussian(n, b, &mut random).as_ref(), par));
     let mut gq = Mat::<f64>::zeros(n, max_dim);
-    let mut images = Mat::<f64>::with_capacity(m, max_dim);
+    let (mut images, mut first_gq) = match first {
+        Some(FirstPass { gq, images }) => {
+            assert!(
+                gq.shape() == (n, b) && images.shape() == (m, b),
+                "the first pass is of the start block"
+            );
+            (images, Some(gq))
+        }
+        None => (Mat::<f64>::with_capacity(m, max_dim), None),
+    };
     let mut h = Mat::<f64>::zeros(0, 0);
     let mut matvecs = 0u64;
     let mut norm_estimate = 0.0f64;
@@ -148,13 +176,18 @@ pub(crate) fn solve(
     loop {
         let d0 = h.nrows();
         let dim = d0 + bj;
-        linalg::grow_zeroed(&mut images, m, dim, par);
-        op.apply_gram_with_image(
-            gq.as_mut().subcols_mut(d0, bj),
-            Some(images.as_mut().subcols_mut(d0, bj)),
-            q.as_ref().subcols(d0, bj),
-            par,
-        )?;
+        match first_gq.take() {
+            Some(g) => gq.as_mut().subcols_mut(0, bj).copy_from(&g),
+            None => {
+                linalg::grow_zeroed(&mut images, m, dim, par);
+                op.apply_gram_with_image(
+                    gq.as_mut().subcols_mut(d0, bj),
+                    Some(images.as_mut().subcols_mut(d0, bj)),
+                    q.as_ref().subcols(d0, bj),
+                    par,
+                )?;
+            }
+        }
         matvecs += 2 * bj as u64;
         clock.lap("passes over A (AᵀA·Q and A·Q)");
         // H grows by the new block's columns `Qᵀ·(G·Q_j)` (each entry computed once) and their
