@@ -10,7 +10,14 @@ use faer::{Mat, MatMut, MatRef, Par};
 pub struct Centered<O> {
     inner: O,
     means: Vec<f64>,
+    /// Every mean within 16 standard deviations of its column: the fused pass may read dense
+    /// storage in place ([`LinearOperator::apply_small_shifted_gram`]).
+    small_means: bool,
 }
+
+/// How far (in standard deviations) a column's mean may lie from zero for the fused pass to
+/// read the data in place: the rank-one corrections then cost at most `log₂ 17 ≈ 4` bits.
+const SMALL_MEAN_SPREADS: f64 = 16.0;
 
 impl<O: LinearOperator> Centered<O> {
     /// Centres `inner` by its own column means (one pass of `Aᵀ·1`).
@@ -21,7 +28,11 @@ impl<O: LinearOperator> Centered<O> {
         inner.apply_transpose(sums.as_mut(), ones.as_ref(), par)?;
         let scale = if m == 0 { 0.0 } else { 1.0 / m as f64 };
         let means = sums.col(0).iter().map(|s| s * scale).collect();
-        Ok(Self { inner, means })
+        Ok(Self {
+            inner,
+            means,
+            small_means: false,
+        })
     }
 
     /// Centres `inner` by given means (for example the training means of a saved model).
@@ -35,7 +46,30 @@ impl<O: LinearOperator> Centered<O> {
                 cols: 1,
             });
         }
-        Ok(Self { inner, means })
+        Ok(Self {
+            inner,
+            means,
+            small_means: false,
+        })
+    }
+
+    /// Centres `inner` by its column means, given with each column's centred sum of squares
+    /// `Σᵢ (aᵢⱼ − μⱼ)²` (PCA's column statistics). When every mean lies within 16 standard
+    /// deviations of zero, dense storage's fused pass reads the data in place instead of a
+    /// centred copy of each row block.
+    pub fn with_means_and_spread(
+        inner: O,
+        means: Vec<f64>,
+        centred_sums_sq: &[f64],
+    ) -> Result<Self, OpError> {
+        let mut c = Self::with_means(inner, means)?;
+        let m = c.inner.nrows().max(1) as f64;
+        c.small_means = centred_sums_sq.len() == c.means.len()
+            && c.means
+                .iter()
+                .zip(centred_sums_sq)
+                .all(|(mu, ss)| mu.abs() <= SMALL_MEAN_SPREADS * (ss / m).sqrt() && mu.is_finite());
+        Ok(c)
     }
 
     /// The column means subtracted.
@@ -96,8 +130,7 @@ impl<O: LinearOperator> LinearOperator for Centered<O> {
         rhs: MatRef<'_, f64>,
         par: Par,
     ) -> Result<(), OpError> {
-        self.inner
-            .apply_shifted_gram(out, None, rhs, &self.means, par)
+        self.apply_gram_with_image(out, None, rhs, par)
     }
     fn apply_gram_with_image(
         &self,
@@ -106,6 +139,11 @@ impl<O: LinearOperator> LinearOperator for Centered<O> {
         rhs: MatRef<'_, f64>,
         par: Par,
     ) -> Result<(), OpError> {
+        if self.small_means {
+            return self
+                .inner
+                .apply_small_shifted_gram(gram, image, rhs, &self.means, par);
+        }
         self.inner
             .apply_shifted_gram(gram, image, rhs, &self.means, par)
     }

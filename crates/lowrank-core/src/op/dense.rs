@@ -46,7 +46,17 @@ impl LinearOperator for DenseOp<'_> {
         par: Par,
     ) -> Result<(), OpError> {
         check_gram(self, &gram, image.as_ref(), rhs)?;
-        fused_gram(self.a, None, gram, image, rhs, par, Kernel::Best, None);
+        fused_gram(
+            self.a,
+            None,
+            gram,
+            image,
+            rhs,
+            par,
+            Kernel::Best,
+            None,
+            false,
+        );
         Ok(())
     }
     fn apply_shifted_gram(
@@ -73,6 +83,35 @@ impl LinearOperator for DenseOp<'_> {
             par,
             Kernel::Best,
             None,
+            false,
+        );
+        Ok(())
+    }
+    fn apply_small_shifted_gram(
+        &self,
+        gram: MatMut<'_, f64>,
+        image: Option<MatMut<'_, f64>>,
+        rhs: MatRef<'_, f64>,
+        shift: &[f64],
+        par: Par,
+    ) -> Result<(), OpError> {
+        check_gram(self, &gram, image.as_ref(), rhs)?;
+        super::check_shapes(
+            "shift",
+            MatRef::from_column_major_slice(shift, shift.len(), 1),
+            self.a.ncols(),
+            1,
+        )?;
+        fused_gram(
+            self.a,
+            Some(shift),
+            gram,
+            image,
+            rhs,
+            par,
+            Kernel::Best,
+            None,
+            true,
         );
         Ok(())
     }
@@ -147,6 +186,8 @@ pub(crate) enum Kernel {
 /// `gram += Bₖᵀ·Yₖ` are two small GEMMs on that buffer. Both products see the shifted numbers,
 /// as an explicitly centred matrix would. With `sums` (length `2n`), each column's sum and sum
 /// of squares of the shifted values are returned too, summed range by range in a fixed order.
+/// `read_in_place` lets the AVX-512 kernel read `A` without the shifted copy (see
+/// `gram_kernel::range_partial`; for shifts small against the columns' spread only).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fused_gram(
     a: MatRef<'_, f64>,
@@ -157,6 +198,7 @@ pub(crate) fn fused_gram(
     par: Par,
     kernel: Kernel,
     sums: Option<&mut [f64]>,
+    read_in_place: bool,
 ) {
     use rayon::prelude::*;
     let (m, n) = a.shape();
@@ -209,7 +251,8 @@ pub(crate) fn fused_gram(
         };
         let acc = want_sums.then_some(range_sums.as_mut_slice());
         if let Some(packed) = packed.as_ref() {
-            let p = gram_kernel::range_partial(a, shift, r0, rows, image, packed, acc);
+            let p =
+                gram_kernel::range_partial(a, shift, r0, rows, image, packed, acc, read_in_place);
             let width = b.next_multiple_of(8);
             return (
                 faer::Mat::from_fn(n, b, |j, c| p[j * width + c]),
@@ -308,6 +351,7 @@ pub(crate) fn fused_gram_with_sums(
         par,
         Kernel::Best,
         Some(sums),
+        false,
     );
 }
 

@@ -128,6 +128,21 @@ pub trait LinearOperator: Send + Sync {
     ) -> Result<(), OpError> {
         shifted_gram_reference(self, gram, image, rhs, shift, par)
     }
+    /// [`apply_shifted_gram`](Self::apply_shifted_gram) for a shift the caller knows to be small
+    /// against every column's spread (`|shiftⱼ| ≤ 16·stdⱼ`, as [`Centered::with_means_and_spread`]
+    /// checks): dense storage may then read `A` in place and correct both products by rank-one
+    /// terms instead of copying each shifted row block, which loses at most about four bits.
+    /// The default is `apply_shifted_gram`.
+    fn apply_small_shifted_gram(
+        &self,
+        gram: MatMut<'_, f64>,
+        image: Option<MatMut<'_, f64>>,
+        rhs: MatRef<'_, f64>,
+        shift: &[f64],
+        par: Par,
+    ) -> Result<(), OpError> {
+        self.apply_shifted_gram(gram, image, rhs, shift, par)
+    }
     /// Squared Euclidean norms of the columns, if cheap to compute.
     fn column_norms_sq(&self) -> Option<Vec<f64>> {
         None

@@ -411,6 +411,7 @@ fn dense_fused_gram_kernel_matches_faer_and_reference() {
                         Par::rayon(2),
                         kernel,
                         Some(&mut sums),
+                        false,
                     );
                     assert_close(&g, &g_ref, tol_g);
                     assert_close(&y, &y_ref, tol_y);
@@ -436,10 +437,44 @@ fn dense_fused_gram_kernel_matches_faer_and_reference() {
                         Par::Seq,
                         kernel,
                         None,
+                        false,
                     );
                     assert!(
                         g_only == g,
                         "{m}x{n}, b = {b}, {kernel:?}: image or not, same bits"
+                    );
+                    // Reading A in place, the shift as rank-one corrections (the means here
+                    // are within a few spreads of zero, as the caller guarantees).
+                    let mut g_in = Mat::<f64>::from_fn(n, b, |_, _| f64::NAN);
+                    let mut y_in = Mat::<f64>::from_fn(m, b, |_, _| f64::NAN);
+                    fused_gram(
+                        view,
+                        Some(&shift),
+                        g_in.as_mut(),
+                        Some(y_in.as_mut()),
+                        x.as_ref(),
+                        Par::rayon(2),
+                        kernel,
+                        None,
+                        true,
+                    );
+                    assert_close(&g_in, &g_ref, tol_g);
+                    assert_close(&y_in, &y_ref, tol_y);
+                    let mut g_in_only = Mat::<f64>::zeros(n, b);
+                    fused_gram(
+                        view,
+                        Some(&shift),
+                        g_in_only.as_mut(),
+                        None,
+                        x.as_ref(),
+                        Par::Seq,
+                        kernel,
+                        None,
+                        true,
+                    );
+                    assert!(
+                        g_in_only == g_in,
+                        "{m}x{n}, b = {b}, {kernel:?}, in place: image or not, same bits"
                     );
                 }
             }
@@ -460,10 +495,40 @@ fn dense_fused_gram_kernel_matches_faer_and_reference() {
             Par::rayon(2),
             kernel,
             None,
+            false,
         );
         assert!(
             y.col_iter().all(|c| c.iter().all(|&v| v == 0.0)),
             "{kernel:?}"
         );
+    }
+}
+
+/// `Centered::with_means_and_spread` lets dense storage read the data in place (the means as
+/// rank-one corrections) only when every mean is within 16 standard deviations of zero: far
+/// from zero the corrections would cancel digits (here a mean of 10⁸ with a spread of about 1
+/// would lose about 27 bits), and the centred copy keeps the products exact to rounding.
+#[test]
+fn centred_gram_reads_in_place_only_when_the_means_are_small() {
+    let (m, n, b) = (700, 40, 8);
+    for offset in [0.3, 1e8] {
+        let a = Mat::<f64>::from_fn(m, n, |i, j| {
+            offset + ((i * 37 + j * 11) % 23) as f64 / 7.0 - 1.5
+        });
+        let mean: Vec<f64> = (0..n)
+            .map(|j| a.col(j).iter().sum::<f64>() / m as f64)
+            .collect();
+        // Centred explicitly: the differences of nearby doubles are exact.
+        let ac = Mat::<f64>::from_fn(m, n, |i, j| a[(i, j)] - mean[j]);
+        let ss: Vec<f64> = (0..n)
+            .map(|j| ac.col(j).iter().map(|v| v * v).sum())
+            .collect();
+        let x = Mat::<f64>::from_fn(n, b, |i, j| ((i * 5 + j * 3) % 11) as f64 / 11.0 - 0.4);
+        let g_ref = ac.transpose() * (&ac * &x);
+        let op = Centered::with_means_and_spread(DenseOp::new(a.as_ref()), mean, &ss).unwrap();
+        let mut g = Mat::<f64>::zeros(n, b);
+        op.apply_gram(g.as_mut(), x.as_ref(), Par::rayon(2))
+            .unwrap();
+        assert_close(&g, &g_ref, 1e-12 * g_ref.norm_max());
     }
 }

@@ -109,6 +109,16 @@ macro_rules! forward_operator {
             ) -> Result<(), OpError> {
                 (**self).apply_shifted_gram(gram, image, rhs, shift, par)
             }
+            fn apply_small_shifted_gram(
+                &self,
+                gram: MatMut<'_, f64>,
+                image: Option<MatMut<'_, f64>>,
+                rhs: MatRef<'_, f64>,
+                shift: &[f64],
+                par: Par,
+            ) -> Result<(), OpError> {
+                (**self).apply_small_shifted_gram(gram, image, rhs, shift, par)
+            }
             fn column_norms_sq(&self) -> Option<Vec<f64>> {
                 (**self).column_norms_sq()
             }

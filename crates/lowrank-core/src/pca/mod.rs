@@ -457,7 +457,7 @@ pub fn fit_with(
     };
     let total_variance = energy / denom;
 
-    let centered = Centered::with_means(op, mean.clone())?;
+    let centered = Centered::with_means_and_spread(op, mean.clone(), &centered_ss)?;
     let transformed: Box<dyn LinearOperator + '_> = match &scale {
         Some(s) => Box::new(ColumnScaled::new(
             centered,
