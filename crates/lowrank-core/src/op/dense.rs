@@ -14,6 +14,37 @@ impl<'a> DenseOp<'a> {
     pub fn new(a: MatRef<'a, f64>) -> Self {
         Self { a }
     }
+
+    /// The checked shifted pass; `read_in_place` only for shifts small against the spread.
+    fn shifted_gram(
+        &self,
+        gram: MatMut<'_, f64>,
+        image: Option<MatMut<'_, f64>>,
+        rhs: MatRef<'_, f64>,
+        shift: &[f64],
+        par: Par,
+        read_in_place: bool,
+    ) -> Result<(), OpError> {
+        check_gram(self, &gram, image.as_ref(), rhs)?;
+        super::check_shapes(
+            "shift",
+            MatRef::from_column_major_slice(shift, shift.len(), 1),
+            self.a.ncols(),
+            1,
+        )?;
+        fused_gram(
+            self.a,
+            Some(shift),
+            gram,
+            image,
+            rhs,
+            par,
+            Kernel::Best,
+            None,
+            read_in_place,
+        );
+        Ok(())
+    }
 }
 
 impl LinearOperator for DenseOp<'_> {
@@ -67,25 +98,7 @@ impl LinearOperator for DenseOp<'_> {
         shift: &[f64],
         par: Par,
     ) -> Result<(), OpError> {
-        check_gram(self, &gram, image.as_ref(), rhs)?;
-        super::check_shapes(
-            "shift",
-            MatRef::from_column_major_slice(shift, shift.len(), 1),
-            self.a.ncols(),
-            1,
-        )?;
-        fused_gram(
-            self.a,
-            Some(shift),
-            gram,
-            image,
-            rhs,
-            par,
-            Kernel::Best,
-            None,
-            false,
-        );
-        Ok(())
+        self.shifted_gram(gram, image, rhs, shift, par, false)
     }
     fn apply_small_shifted_gram(
         &self,
@@ -95,25 +108,7 @@ impl LinearOperator for DenseOp<'_> {
         shift: &[f64],
         par: Par,
     ) -> Result<(), OpError> {
-        check_gram(self, &gram, image.as_ref(), rhs)?;
-        super::check_shapes(
-            "shift",
-            MatRef::from_column_major_slice(shift, shift.len(), 1),
-            self.a.ncols(),
-            1,
-        )?;
-        fused_gram(
-            self.a,
-            Some(shift),
-            gram,
-            image,
-            rhs,
-            par,
-            Kernel::Best,
-            None,
-            true,
-        );
-        Ok(())
+        self.shifted_gram(gram, image, rhs, shift, par, true)
     }
     fn column_norms_sq(&self) -> Option<Vec<f64>> {
         Some(
