@@ -804,6 +804,31 @@ fn exact_svd_through_the_blocked_bidiagonalization_matches_planted_spectra() {
     }
 }
 
+/// Matrices near the ends of the `f64` range: faer's kernel squares values (the bidiagonal
+/// divide and conquer, the blocked reduction's fused pass), so `dense_svd` scales such input by
+/// a power of two first, as LAPACK's gesdd does. Scaled by 2^700, 2^-700 and 2^-300 the
+/// spectrum must come out scaled, to the same relative bound as above (unscaled, 2^700 did not
+/// converge and 2^-700 gave σ off by 70%).
+#[test]
+fn exact_svd_of_very_large_and_very_small_matrices() {
+    let (m, n) = (300, 280);
+    let s = spectra::geometric(n, 10.0, 40.0);
+    for scale in [
+        2f64.powi(-700),
+        2f64.powi(300),
+        2f64.powi(-300),
+        2f64.powi(700),
+    ] {
+        eprintln!("SCALE {scale:e}");
+        let scaled: Vec<f64> = s.iter().map(|x| x * scale).collect();
+        let (a, _, _) = planted(m, n, &scaled, 12);
+        let out = run(&DenseOp::new(a.as_ref()), &params(Method::Exact, n));
+        let tol = 64.0 * EPS * (m as f64);
+        let err = max_sigma_error(&out.svd.s, &scaled);
+        assert!(err <= tol, "scale {scale:e}: σ error {err:e} > {tol:e}");
+    }
+}
+
 /// A reflector with nothing to annihilate (faer's `tau = ∞`) must be carried through the
 /// blocked reduction: the zero matrix gives one at every step, and a block-diagonal matrix gives
 /// one in the middle of its second panel (column 39 of `diag(B₁, B₂)` with `B₁` 40×40 has an

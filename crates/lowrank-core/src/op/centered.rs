@@ -56,8 +56,9 @@ impl<O: LinearOperator> Centered<O> {
     /// Centres `inner` by its column means, given with each column's centred sum of squares
     /// `Σᵢ (aᵢⱼ − μⱼ)²` (PCA's column statistics). When every mean lies within 16 standard
     /// deviations of zero, dense storage's fused pass reads the data in place instead of a
-    /// centred copy of each row block.
-    pub fn with_means_and_spread(
+    /// centred copy of each row block. The sums must be those of `inner`'s own data (other
+    /// data's spread would not bound the digits the corrections cost), hence crate-only.
+    pub(crate) fn with_means_and_spread(
         inner: O,
         means: Vec<f64>,
         centred_sums_sq: &[f64],
@@ -123,7 +124,8 @@ impl<O: LinearOperator> LinearOperator for Centered<O> {
         Ok(())
     }
     /// `A_cᵀA_c·X` through the inner operator's shifted product: one pass over dense storage,
-    /// with the means subtracted from each row block before either product.
+    /// with the means subtracted from each row block before either product (or, for means
+    /// small against the spread, applied as rank-one corrections to both).
     fn apply_gram(
         &self,
         out: MatMut<'_, f64>,

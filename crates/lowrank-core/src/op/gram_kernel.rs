@@ -243,7 +243,7 @@ mod avx512 {
             }
             // Lines of the next block, prefetched during the second GEMM: the tile of columns
             // `j0..j0 + mr` fetches those columns' lines, one per step of its loop (the lines
-            // arrive just before the copy that reads them).
+            // arrive just before the copy, or the first GEMM when reading in place, reads them).
             let next_h = ld.min(rows - i - h);
             let lines = if next_h == 0 {
                 0

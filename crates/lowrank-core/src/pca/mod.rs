@@ -909,7 +909,10 @@ fn first_pass_with_stats(
     for j in 0..n {
         let correction = mf * d[j] * d[j];
         let centred = sums[n + j] - correction;
-        if !(centred.is_finite() && correction.is_finite()) || correction > centred {
+        // A constant column whose sample mean is a few ulps off has `Σ b² = m·d²` exactly:
+        // its centred values are zero either way, so an offset at rounding level passes.
+        let rounding = mf * (8.0 * f64::EPSILON * shift[j]).powi(2);
+        if !(centred.is_finite() && correction.is_finite()) || correction > centred.max(rounding) {
             return None;
         }
         ss.push(centred.max(0.0));

@@ -84,6 +84,26 @@ pub(crate) fn dense_svd(
     };
     let mut u = (vectors == Vectors::Both).then(|| Mat::<f64>::zeros(m, r));
     let mut v = (vectors == Vectors::Both).then(|| Mat::<f64>::zeros(n, r));
+    // Entries near the ends of the f64 range are scaled by a power of two first (exact), as
+    // LAPACK's gesdd does: the kernel squares values (the bidiagonal divide and conquer's
+    // secular equation, the blocked reduction's fused pass), which would overflow or underflow.
+    let mut amax = 0.0f64;
+    for j in 0..n {
+        for v in a.col(j).iter() {
+            amax = amax.max(v.abs());
+        }
+    }
+    let moderate = (2f64.powi(-200)..=2f64.powi(200)).contains(&amax);
+    let exponent = if amax > 0.0 && amax.is_finite() && !moderate {
+        (-(amax.log2().round() as i32)).clamp(-1000, 1000)
+    } else {
+        0
+    };
+    let scaled = (exponent != 0).then(|| {
+        let f = 2f64.powi(exponent);
+        Mat::<f64>::from_fn(m, n, |i, j| a[(i, j)] * f)
+    });
+    let a = scaled.as_ref().map_or(a, |s| s.as_ref());
     let mut buf = MemBuffer::new(svd_scratch::<f64>(
         m,
         n,
@@ -102,6 +122,7 @@ pub(crate) fn dense_svd(
         Default::default(),
     )
     .map_err(|_| SvdError::DenseKernel)?;
-    let s: Vec<f64> = s.column_vector().iter().copied().collect();
+    let undo = 2f64.powi(-exponent);
+    let s: Vec<f64> = s.column_vector().iter().map(|x| x * undo).collect();
     Ok((s, u, v))
 }

@@ -30,9 +30,24 @@ const NB: usize = 32;
 /// passes (it works on a column-major copy); other callers of the public `bidiag_in_place`
 /// keep the unblocked reduction. Below 256 columns the two are equally fast (measured down to
 /// 64), and the unblocked reduction, faer's own, is kept there too.
+///
+/// Also only when the entries are of moderate size (largest magnitude within `2^±400`, or
+/// zero): the fused pass forms `A·row`, whose terms are products of two entries, so its
+/// intermediate values scale with the square of the matrix. Matrices near the ends of the
+/// `f64` range keep the unblocked reduction, whose intermediates scale linearly.
 pub(crate) fn use_blocked<T: ComplexField>(a: MatRef<'_, T>) -> bool {
 	let (m, n) = a.shape();
-	T::IS_NATIVE_F64 && core::mem::size_of::<T>() == 8 && a.row_stride() == 1 && m >= n && n >= 256
+	let shaped = T::IS_NATIVE_F64 && core::mem::size_of::<T>() == 8 && a.row_stride() == 1 && m >= n && n >= 256;
+	shaped && {
+		let a: MatRef<'_, f64> = unsafe { core::mem::transmute(a) };
+		let mut amax = 0.0f64;
+		for j in 0..n {
+			for v in a.col(j).iter() {
+				amax = amax.max(v.abs());
+			}
+		}
+		amax == 0.0 || (amax >= 2.0f64.powi(-400) && amax <= 2.0f64.powi(400))
+	}
 }
 
 /// Reduces `a` (`m×n`, `m ≥ n`) to upper bidiagonal form in place.
@@ -45,9 +60,10 @@ pub(crate) fn bidiag_blocked_f64(
 	tau_right: RowMut<'_, f64>,
 	par: Par,
 ) {
-	// Inside the lock, faer's thread pool keeps its workers spinning between the two
-	// half-products of each step instead of parking them: 4000 hand-offs for 2000×2000, and
-	// with rayon's sleep/wake each cost enough to add about 20% (0.75 s → 0.95 s).
+	// Inside the lock, faer's thread pool keeps its workers spinning between the steps'
+	// parallel passes instead of parking them: 2000 hand-offs for 2000×2000 (4000 when each
+	// step made two products), and with rayon's sleep/wake each cost enough to add about 20%
+	// (0.75 s → 0.95 s, measured with two products per step).
 	// Only from outside the pool, which is the case measured. Nested inside a pool's task
 	// (several SVDs at once) the products use plain rayon joins: faer itself never nests the
 	// lock, and spinning helpers would only compete with the other tasks for the same threads.
