@@ -316,10 +316,14 @@ pub(crate) fn solve(
 ///
 /// `R` comes from a Cholesky factorization of `YᵀY`: `Y`'s columns are graded (norms near
 /// σᵢ) but nearly orthogonal, since `V₀` already holds the Ritz vectors, so `R` and its σ are
-/// as accurate as a Householder QR's. `Y` is formed in the images' own storage (row block by
-/// row block), `A·V` is the one new `m × k` matrix, and `U = A·V·Σ⁻¹` is formed in `Y`'s
-/// storage and made orthonormal to rounding by one CholeskyQR step. When `Y` is too
-/// ill-conditioned for its Gram matrix, `Q_Y` comes from the robust orthonormalization instead.
+/// as accurate as a Householder QR's. Then `U = A·V·Σ⁻¹` is made orthonormal to rounding by
+/// one CholeskyQR step: its columns' orthogonality was ε·cond(Y)², and is ε after it.
+///
+/// Three sweeps over row chunks do it, each chunk in cache while it is worked on (W5: 57 ms,
+/// against 79 ms for four separate products and two Gram matrices): `Y` with `YᵀY`, formed in the
+/// images' own storage; `A·V` (the one new `m × k` matrix) with `U₀ = A·V·Σ⁻¹` in `Y`'s storage
+/// and `U₀ᵀU₀`; and `U = U₀·R₂⁻¹`. When `Y` or `U₀` is too ill-conditioned for its Gram matrix,
+/// the robust orthonormalization takes over.
 fn finish(
     op: &dyn LinearOperator,
     mut images: Mat<f64>,
@@ -330,13 +334,25 @@ fn finish(
     par: Par,
 ) -> Result<GramBlockSolution, SvdError> {
     let m = images.nrows();
-    linalg::multiply_in_place(images.as_mut(), s.as_ref().subcols(0, k), par);
+    let sk = s.as_ref().subcols(0, k);
+    let mut none = Mat::<f64>::zeros(m, 0);
+    let gram_y =
+        linalg::row_chunks_with_gram(images.as_mut(), none.as_mut(), k, par, |chunk, _| {
+            let mut tmp = Mat::<f64>::zeros(chunk.nrows(), k);
+            linalg::mul(
+                tmp.as_mut(),
+                chunk.rb().subcols(0, sk.nrows()),
+                sk,
+                Par::Seq,
+            );
+            chunk.subcols_mut(0, k).copy_from(&tmp);
+        });
     images.truncate(m, k);
     let mut y = images;
     let non_finite = || SvdError::NonFinite {
         phase: "the Rayleigh–Ritz singular values",
     };
-    let lean = match linalg::gram_cholesky(y.as_ref(), par) {
+    let lean = match linalg::cholesky_upper(gram_y.as_ref()) {
         Some(r) => {
             let (sv, _, w) = linalg::small_svd(r.as_ref())?;
             if sv.iter().any(|x| !x.is_finite()) {
@@ -349,12 +365,23 @@ fn finish(
     let lean = lean.filter(|(sv, _)| sv.iter().all(|&x| x > 0.0));
     let (sv, w, u, av) = match lean {
         Some((sv, w)) => {
-            let av = product(y.as_ref(), w.as_ref(), par);
-            // U = Y·W·Σ⁻¹, then one CholeskyQR step: its columns' orthogonality was
-            // ε·cond(Y)², and is ε after it.
-            let w_scaled = Mat::<f64>::from_fn(k, k, |i, j| w[(i, j)] / sv[j]);
-            linalg::multiply_in_place(y.as_mut(), w_scaled.as_ref(), par);
-            let u = match linalg::gram_cholesky(y.as_ref(), par) {
+            // The new matrix is grown by columns in parallel: its cost is the first touch of
+            // fresh pages (W5: 21 ms for 40 MB on one thread).
+            let mut av = Mat::<f64>::with_capacity(m, k);
+            linalg::grow_zeroed(&mut av, m, k, par);
+            let inv_sigma: Vec<f64> = sv.iter().map(|x| 1.0 / x).collect();
+            let gram_u0 =
+                linalg::row_chunks_with_gram(y.as_mut(), av.as_mut(), k, par, |mut y, mut av| {
+                    linalg::mul(av.rb_mut(), y.rb(), w.as_ref(), Par::Seq);
+                    for (j, &scale) in inv_sigma.iter().enumerate() {
+                        for (dst, src) in
+                            y.rb_mut().col_mut(j).iter_mut().zip(av.rb().col(j).iter())
+                        {
+                            *dst = src * scale;
+                        }
+                    }
+                });
+            let u = match linalg::cholesky_upper(gram_u0.as_ref()) {
                 Some(r2) => {
                     let r2inv = linalg::upper_inverse(r2.as_ref());
                     linalg::multiply_in_place(y.as_mut(), r2inv.as_ref(), par);

@@ -133,6 +133,13 @@ pub(crate) fn gram_cholesky(y: MatRef<'_, f64>, par: Par) -> Option<Mat<f64>> {
     let l = y.ncols();
     let mut g = Mat::<f64>::zeros(l, l);
     mul(g.as_mut(), y.transpose(), y, par);
+    cholesky_upper(g.as_ref())
+}
+
+/// The upper-triangular `R` with `RᵀR = g` for the Gram matrix `g = yᵀy` of some `y`, or `None`
+/// on the pivot test of [`gram_cholesky`].
+pub(crate) fn cholesky_upper(g: MatRef<'_, f64>) -> Option<Mat<f64>> {
+    let l = g.ncols();
     // Cholesky G = RᵀR, R upper triangular, stored in `r`.
     let mut r = Mat::<f64>::zeros(l, l);
     let mut max_diag = 0.0f64;
@@ -222,19 +229,75 @@ pub(crate) fn grow_zeroed(mat: &mut Mat<f64>, nrows: usize, ncols: usize, par: P
 /// do not depend on the thread count. Columns past `w.ncols()` are left as they were.
 pub(crate) fn multiply_in_place(x: MatMut<'_, f64>, w: MatRef<'_, f64>, par: Par) {
     assert!(w.ncols() <= w.nrows() && w.nrows() <= x.ncols());
-    const CHUNK: usize = 1024;
-    crate::op::for_each_row_chunk(x, CHUNK, par, |(_, chunk): (usize, MatMut<'_, f64>)| {
-        let mut tmp = Mat::<f64>::zeros(chunk.nrows(), w.ncols());
-        faer::linalg::matmul::matmul(
-            tmp.as_mut(),
-            faer::Accum::Replace,
-            chunk.rb().subcols(0, w.nrows()),
-            w,
-            1.0,
-            Par::Seq,
-        );
-        chunk.subcols_mut(0, w.ncols()).copy_from(&tmp);
-    });
+    crate::op::for_each_row_chunk(
+        x,
+        PANEL_ROWS,
+        par,
+        |(_, chunk): (usize, MatMut<'_, f64>)| {
+            let mut tmp = Mat::<f64>::zeros(chunk.nrows(), w.ncols());
+            faer::linalg::matmul::matmul(
+                tmp.as_mut(),
+                faer::Accum::Replace,
+                chunk.rb().subcols(0, w.nrows()),
+                w,
+                1.0,
+                Par::Seq,
+            );
+            chunk.subcols_mut(0, w.ncols()).copy_from(&tmp);
+        },
+    );
+}
+
+/// Rows per chunk of the row-chunked passes ([`multiply_in_place`], [`row_chunks_with_gram`]):
+/// a chunk of up to a few hundred columns stays in L2 between the steps made on it. Fixed, so
+/// the bits do not depend on the thread count.
+pub(crate) const PANEL_ROWS: usize = 1024;
+
+/// Runs `f(chunk, side_chunk)` on the consecutive [`PANEL_ROWS`]-row chunks of `x` and of
+/// `side` (same row count; any width, zero included), in parallel unless `par` is `Par::Seq`.
+/// `f` leaves in each chunk of `x`'s first `k` columns the rows of some `Z`, and the result is
+/// `ZᵀZ` (`k × k`), the chunks' Gram matrices added in chunk order. Forming `Z` and its Gram
+/// matrix in one sweep reads each chunk once, while it is in cache, instead of a second pass
+/// over `m × k` doubles.
+pub(crate) fn row_chunks_with_gram(
+    x: MatMut<'_, f64>,
+    side: MatMut<'_, f64>,
+    k: usize,
+    par: Par,
+    f: impl Fn(MatMut<'_, f64>, MatMut<'_, f64>) + Sync + Send,
+) -> Mat<f64> {
+    assert!(k <= x.ncols() && side.nrows() == x.nrows());
+    let slot_len = (k * k).max(1);
+    let mut grams = vec![0.0f64; x.nrows().div_ceil(PANEL_ROWS) * slot_len];
+    let run = |mut chunk: MatMut<'_, f64>, side: MatMut<'_, f64>, slot: &mut [f64]| {
+        f(chunk.rb_mut(), side);
+        let z = chunk.rb().subcols(0, k);
+        let g = MatMut::from_column_major_slice_mut(&mut slot[..k * k], k, k);
+        faer::linalg::matmul::matmul(g, faer::Accum::Replace, z.transpose(), z, 1.0, Par::Seq);
+    };
+    if matches!(par, Par::Seq) {
+        let (mut x, mut side) = (x, side);
+        let m = x.nrows();
+        for (start, slot) in (0..m).step_by(PANEL_ROWS).zip(grams.chunks_mut(slot_len)) {
+            let len = PANEL_ROWS.min(m - start);
+            run(
+                x.rb_mut().subrows_mut(start, len),
+                side.rb_mut().subrows_mut(start, len),
+                slot,
+            );
+        }
+    } else {
+        use rayon::prelude::*;
+        x.par_row_chunks_mut(PANEL_ROWS)
+            .zip(side.par_row_chunks_mut(PANEL_ROWS))
+            .zip(grams.par_chunks_mut(slot_len))
+            .for_each(|((chunk, side), slot)| run(chunk, side, slot));
+    }
+    let mut g = Mat::<f64>::zeros(k, k);
+    for slot in grams.chunks(slot_len) {
+        g += faer::MatRef::from_column_major_slice(&slot[..k * k], k, k);
+    }
+    g
 }
 
 /// Column-by-column classical Gram–Schmidt, twice; dependent columns become fresh directions.
@@ -1049,6 +1112,43 @@ mod in_place_tests {
                 None => first = Some(x),
                 Some(f) => assert!(*f == x, "bits differ across thread counts"),
             }
+        }
+    }
+
+    /// One sweep forms `Z` in each chunk (here `Z = X·W` into the first columns, with `side`
+    /// receiving `2·Z`) and returns `ZᵀZ`: against the Gram matrix of the product formed out of
+    /// place, over three row chunks, the same bits on 1 and 3 threads; a zero-width side works.
+    #[test]
+    fn row_chunks_with_gram_returns_the_gram_matrix_of_what_it_formed() {
+        let (m, l, k) = (2500, 5, 3);
+        let x0 = Mat::<f64>::from_fn(m, l, |i, j| ((i * 5 + j * 7) % 13) as f64 - 6.0);
+        let w = Mat::<f64>::from_fn(l, k, |i, j| (i as f64 - 1.5) / (j as f64 + 1.0));
+        let z = &x0 * &w;
+        let want = z.transpose() * &z;
+        let mut first: Option<(Mat<f64>, Mat<f64>, Mat<f64>)> = None;
+        for par in [Par::Seq, Par::rayon(3)] {
+            let mut x = x0.clone();
+            let mut side = Mat::<f64>::zeros(m, k);
+            let g = row_chunks_with_gram(x.as_mut(), side.as_mut(), k, par, |mut c, mut s| {
+                let t = c.rb().subcols(0, l) * &w;
+                c.rb_mut().subcols_mut(0, k).copy_from(&t);
+                s.copy_from(&t * faer::Scale(2.0));
+            });
+            assert!((&g - &want).norm_max() <= 1e-12 * want.norm_max());
+            assert!((x.as_ref().subcols(0, k) - &z).norm_max() <= 1e-12 * z.norm_max());
+            assert!((&side - &z * faer::Scale(2.0)).norm_max() <= 1e-12 * z.norm_max());
+            match &first {
+                None => first = Some((g, x, side)),
+                Some(f) => assert!(
+                    f.0 == g && f.1 == x && f.2 == side,
+                    "bits differ across thread counts"
+                ),
+            }
+            let mut none = Mat::<f64>::zeros(m, 0);
+            let mut y = x0.clone();
+            let g0 = row_chunks_with_gram(y.as_mut(), none.as_mut(), l, par, |_, _| {});
+            let want0 = x0.transpose() * &x0;
+            assert!((&g0 - &want0).norm_max() <= 1e-12 * want0.norm_max());
         }
     }
 }
