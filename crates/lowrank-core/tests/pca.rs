@@ -793,7 +793,8 @@ fn lanczos_solver_is_exact_when_the_basis_spans_every_feature() {
 /// products follow by rank-one corrections. A column whose sampled rows mislead (the sample
 /// mean more than a standard deviation off) sends it back to the exact two-pass statistics.
 /// Both must give the eigendecomposition's answer, here under an offset of 10⁴ that the
-/// corrections must not lose digits to; the phases say which ran.
+/// corrections must not lose digits to; the phases say which ran. The same holds when the pass
+/// reads `A` in place (means near zero) and when the sample makes that look safer than it is.
 #[test]
 fn lanczos_reads_the_statistics_off_its_first_pass_unless_the_sample_misleads() {
     let (m, n) = (8000, 800);
@@ -848,6 +849,44 @@ fn lanczos_reads_the_statistics_off_its_first_pass_unless_the_sample_misleads() 
     let (vals, vecs) = reference(x.as_ref(), false);
     check_against_reference(&g.model, &vals, &vecs, 1e-10);
     assert!((g.model.mean[3] - exact_mean(&x, 3)).abs() <= 1e-13 * 1e4);
+
+    // Means near zero: the first pass reads A in place, which the sample allows when every
+    // sampled mean is within 16 sampled standard deviations of zero, and the exact statistics
+    // must confirm. Column 7 is 1000 everywhere except on the sampled rows, where it
+    // alternates 1000 ± 100: the sample sees a mean 10 deviations out, the whole column 28
+    // (its deviation is 100·√(1024/8000) ≈ 36), so the fit falls back to the exact statistics.
+    let mut y = signal_plus_noise(m, n, 44);
+    for j in 0..n {
+        for i in 0..m {
+            y[(i, j)] -= 4.0 + j as f64 / 10.0;
+        }
+    }
+    let h = fit_with(&DenseOp::new(y.as_ref()), &p, &mut NoObserver).unwrap();
+    assert!(
+        h.info.phases.iter().any(|ph| ph.phase == fused),
+        "{:?}",
+        h.info.phases
+    );
+    let (vals, vecs) = reference(y.as_ref(), false);
+    check_against_reference(&h.model, &vals, &vecs, 1e-10);
+    for i in 0..m {
+        y[(i, 7)] = if sampled(i) {
+            1000.0 + if i % 2 == 0 { 100.0 } else { -100.0 }
+        } else {
+            1000.0
+        };
+    }
+    let e = fit_with(&DenseOp::new(y.as_ref()), &p, &mut NoObserver).unwrap();
+    assert!(
+        e.info
+            .phases
+            .iter()
+            .any(|ph| ph.phase == "column statistics"),
+        "{:?}",
+        e.info.phases
+    );
+    let (vals, vecs) = reference(y.as_ref(), false);
+    check_against_reference(&e.model, &vals, &vecs, 1e-10);
 }
 
 /// `auto` on covariance ground (tall, dense, ≤ 1000 features) with room for the components in

@@ -19,6 +19,13 @@ pub struct Centered<O> {
 /// read the data in place: the rank-one corrections then cost at most `log₂ 17 ≈ 4` bits.
 const SMALL_MEAN_SPREADS: f64 = 16.0;
 
+/// Whether a shift is small enough against a column's spread (`√(centred_sum_sq/m)`) for the
+/// fused pass to read the column in place (within [`SMALL_MEAN_SPREADS`] standard deviations).
+pub(crate) fn shift_is_small(shift: f64, centred_sum_sq: f64, m: usize) -> bool {
+    shift.is_finite()
+        && shift.abs() <= SMALL_MEAN_SPREADS * (centred_sum_sq / m.max(1) as f64).sqrt()
+}
+
 impl<O: LinearOperator> Centered<O> {
     /// Centres `inner` by its own column means (one pass of `Aᵀ·1`).
     pub fn new(inner: O, par: Par) -> Result<Self, OpError> {
@@ -64,12 +71,12 @@ impl<O: LinearOperator> Centered<O> {
         centred_sums_sq: &[f64],
     ) -> Result<Self, OpError> {
         let mut c = Self::with_means(inner, means)?;
-        let m = c.inner.nrows().max(1) as f64;
+        let m = c.inner.nrows();
         c.small_means = centred_sums_sq.len() == c.means.len()
             && c.means
                 .iter()
                 .zip(centred_sums_sq)
-                .all(|(mu, ss)| mu.abs() <= SMALL_MEAN_SPREADS * (ss / m).sqrt() && mu.is_finite());
+                .all(|(&mu, &ss)| shift_is_small(mu, ss, m));
         Ok(c)
     }
 

@@ -327,7 +327,10 @@ pub(crate) fn fused_gram(
 /// The shifted fused pass (`image = B·X`, `gram = Bᵀ·image` for `B = a − 1·shiftᵀ`) that also
 /// returns each column's `Σ bᵢⱼ` and `Σ bᵢⱼ²` in `sums[j]` and `sums[n + j]`, read off the
 /// copy of each row block the pass makes anyway (PCA's column statistics without a pass of
-/// their own).
+/// their own). With `read_in_place`, the AVX-512 kernel reads `a` in place and the statistics
+/// off each row block just before its first GEMM; the caller must then know the shift to be
+/// small against every column's spread (see [`super::Centered`]'s in-place reading).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn fused_gram_with_sums(
     a: MatRef<'_, f64>,
     shift: &[f64],
@@ -336,6 +339,7 @@ pub(crate) fn fused_gram_with_sums(
     x: MatRef<'_, f64>,
     par: Par,
     sums: &mut [f64],
+    read_in_place: bool,
 ) {
     fused_gram(
         a,
@@ -346,7 +350,7 @@ pub(crate) fn fused_gram_with_sums(
         par,
         Kernel::Best,
         Some(sums),
-        false,
+        read_in_place,
     );
 }
 

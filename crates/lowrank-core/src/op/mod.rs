@@ -14,6 +14,7 @@ mod scaled;
 mod sparse;
 mod transpose;
 
+pub(crate) use centered::shift_is_small;
 pub use centered::Centered;
 pub(crate) use dense::det_matmul;
 pub(crate) use dense::fused_gram_with_sums;

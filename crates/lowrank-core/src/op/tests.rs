@@ -444,9 +444,12 @@ fn dense_fused_gram_kernel_matches_faer_and_reference() {
                         "{m}x{n}, b = {b}, {kernel:?}: image or not, same bits"
                     );
                     // Reading A in place, the shift as rank-one corrections (the means here
-                    // are within a few spreads of zero, as the caller guarantees).
+                    // are within a few spreads of zero, as the caller guarantees), with the
+                    // statistics read off each block before its first GEMM: the same sums,
+                    // bit for bit, as with the copy.
                     let mut g_in = Mat::<f64>::from_fn(n, b, |_, _| f64::NAN);
                     let mut y_in = Mat::<f64>::from_fn(m, b, |_, _| f64::NAN);
+                    let mut sums_in = vec![f64::NAN; 2 * n];
                     fused_gram(
                         view,
                         Some(&shift),
@@ -455,11 +458,15 @@ fn dense_fused_gram_kernel_matches_faer_and_reference() {
                         x.as_ref(),
                         Par::rayon(2),
                         kernel,
-                        None,
+                        Some(&mut sums_in),
                         true,
                     );
                     assert_close(&g_in, &g_ref, tol_g);
                     assert_close(&y_in, &y_ref, tol_y);
+                    assert!(
+                        sums_in == sums,
+                        "{m}x{n}, b = {b}, {kernel:?}: in place, the same sums"
+                    );
                     let mut g_in_only = Mat::<f64>::zeros(n, b);
                     fused_gram(
                         view,

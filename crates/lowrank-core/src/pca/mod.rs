@@ -41,7 +41,7 @@ mod covariance;
 
 use crate::certificate::{certify, certify_with_av, certify_with_products, Certificate};
 use crate::memory::Bytes;
-use crate::op::{Centered, ColumnScaled, LinearOperator, OpError, StorageKind};
+use crate::op::{shift_is_small, Centered, ColumnScaled, LinearOperator, OpError, StorageKind};
 use crate::svd::gram_block;
 use crate::svd::linalg::lane_sum;
 use crate::svd::{compute, Method, RankSpec, SolveInfo, SvdOutput, SvdParams, Vectors};
@@ -897,12 +897,28 @@ fn first_pass_with_stats(
 ) -> Option<(Vec<f64>, Vec<f64>, gram_block::FirstPass)> {
     let (m, n) = a.shape();
     let b = x0.ncols();
-    let shift = sampled_means(a);
+    let sample = sampled_stats(a, par);
+    let shift = sample.means;
+    // The pass reads `A` in place when the sample says every shift is small against its
+    // column's spread; the exact statistics check that after the pass.
+    let in_place = shift
+        .iter()
+        .zip(&sample.centred_sums_sq)
+        .all(|(&s, &ss)| shift_is_small(s, ss, sample.rows));
     let mut images = Mat::<f64>::with_capacity(m, max_dim.max(b));
     crate::svd::linalg::grow_zeroed(&mut images, m, b, par);
     let mut gq = Mat::<f64>::zeros(n, b);
     let mut sums = vec![0.0; 2 * n];
-    crate::op::fused_gram_with_sums(a, &shift, gq.as_mut(), images.as_mut(), x0, par, &mut sums);
+    crate::op::fused_gram_with_sums(
+        a,
+        &shift,
+        gq.as_mut(),
+        images.as_mut(),
+        x0,
+        par,
+        &mut sums,
+        in_place,
+    );
     let mf = m as f64;
     let d: Vec<f64> = sums[..n].iter().map(|t| t / mf).collect();
     let mut ss = Vec::with_capacity(n);
@@ -916,6 +932,16 @@ fn first_pass_with_stats(
             return None;
         }
         ss.push(centred.max(0.0));
+    }
+    // A sample that called a shift small when it is not (its rows less spread than the
+    // column): the products read in place may have lost more digits than allowed.
+    if in_place
+        && !shift
+            .iter()
+            .zip(&ss)
+            .all(|(&s, &ss)| shift_is_small(s, ss, m))
+    {
+        return None;
     }
     let mean: Vec<f64> = shift.iter().zip(&d).map(|(s, d)| s + d).collect();
     // X₀ᵀd, then the two rank-one corrections.
@@ -944,10 +970,21 @@ fn first_pass_with_stats(
     Some((mean, ss, gram_block::FirstPass { gq, images }))
 }
 
-/// Column means of up to 1024 rows of `a`: all of them when there are no more, otherwise 16
+/// Column statistics of a sample of rows: a provisional centre and how far the sample spreads
+/// around it.
+struct SampleStats {
+    /// Column means of the sample.
+    means: Vec<f64>,
+    /// `Σ (aᵢⱼ − meanⱼ)²` over the sample's rows.
+    centred_sums_sq: Vec<f64>,
+    /// Rows in the sample.
+    rows: usize,
+}
+
+/// Statistics of up to 1024 rows of `a`: all of them when there are no more, otherwise 16
 /// runs of 64 consecutive rows spread evenly over the matrix (a drift along the rows still
 /// shows in the sample). Only a provisional centre: see [`first_pass_with_stats`].
-fn sampled_means(a: MatRef<'_, f64>) -> Vec<f64> {
+fn sampled_stats(a: MatRef<'_, f64>, par: Par) -> SampleStats {
     const RUNS: usize = 16;
     const RUN: usize = 64;
     let m = a.nrows();
@@ -957,17 +994,39 @@ fn sampled_means(a: MatRef<'_, f64>) -> Vec<f64> {
         (0..RUNS).map(|r| r * (m - RUN) / (RUNS - 1)).collect()
     };
     let len = if m <= RUNS * RUN { m } else { RUN };
-    let count = (starts.len() * len) as f64;
-    (0..a.ncols())
-        .map(|j| {
-            let col = a.col(j);
-            let total: f64 = starts
-                .iter()
-                .map(|&s| col.subrows(s, len).iter().sum::<f64>())
-                .sum();
-            total / count
-        })
-        .collect()
+    let rows = starts.len() * len;
+    // Each column on its own, in a fixed order: the same bits on any number of threads.
+    let column = |j: usize| {
+        let col = a.col(j);
+        let total: f64 = starts
+            .iter()
+            .map(|&s| col.subrows(s, len).iter().sum::<f64>())
+            .sum();
+        let mean = total / rows as f64;
+        let ss: f64 = starts
+            .iter()
+            .map(|&s| {
+                col.subrows(s, len)
+                    .iter()
+                    .map(|x| (x - mean) * (x - mean))
+                    .sum::<f64>()
+            })
+            .sum();
+        (mean, ss)
+    };
+    let stats: Vec<(f64, f64)> = match par {
+        Par::Seq => (0..a.ncols()).map(column).collect(),
+        _ => {
+            use rayon::prelude::*;
+            (0..a.ncols()).into_par_iter().map(column).collect()
+        }
+    };
+    let (means, centred_sums_sq) = stats.into_iter().unzip();
+    SampleStats {
+        means,
+        centred_sums_sq,
+        rows,
+    }
 }
 
 fn dense_stats(d: MatRef<'_, f64>, par: Par) -> (Vec<f64>, Vec<f64>) {
