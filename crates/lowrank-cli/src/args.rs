@@ -493,12 +493,12 @@ pub(crate) struct PcaArgs {
     pub(crate) whiten: bool,
     /// How the axes are computed: `covariance` eigendecomposes the n×n covariance (one pass
     /// over the data, dense input only); `lanczos` runs block Lanczos on the covariance
-    /// operator without forming it (on dense input one pass per 32 basis vectors; fast when the
+    /// operator without forming it (on dense input one pass per 16 basis vectors; fast when the
     /// spectrum has a gap after the wanted components, as signal plus noise does; falls back to
     /// `svd` with a note otherwise); `svd` takes the SVD of the centred data by --method.
     /// `auto`, for dense input with at most 1000 features and at least 10 samples per feature
     /// (scikit-learn's covariance rule) unless --method is given: `lanczos` within about half
-    /// the covariance's flops (a basis of n_features/8 columns to the nearest block of 32, when
+    /// the covariance's flops (a basis of n_features/8 columns to the nearest block of 16, when
     /// the components fit and --scale is off), then `covariance` if it did not converge;
     /// otherwise svd.
     #[arg(long, value_enum, default_value = "auto")]

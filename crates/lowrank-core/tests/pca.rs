@@ -769,7 +769,7 @@ fn declined_fit(x: MatRef<'_, f64>, params: PcaParams, why: &str) -> lowrank_cor
     f
 }
 
-/// With few features the basis reaches all of them (blocks of 32, 32 and 6 for 70 features):
+/// With few features the basis reaches all of them (four blocks of 16 and one of 6 for 70 features):
 /// the space is then complete and the Rayleigh–Ritz step exact, even for pure noise, which has
 /// no gap for the Krylov space to exploit. Same 1e-10 / 1e-9 as the exact solvers.
 #[test]

@@ -65,6 +65,12 @@ pub enum ComponentSpec {
     Auto,
 }
 
+/// Basis columns beyond the wanted components that `auto` requires of the budget before it
+/// tries block Lanczos: W5's 50 components need 96 columns in all.
+const AUTO_LANCZOS_ROOM: usize = 64;
+/// The lanczos solver's least basis cap (otherwise `4k`) before it hands over to the svd solver.
+const LANCZOS_MIN_CAP: usize = 256;
+
 /// Features up to which [`PcaSolver::Auto`] uses the covariance (scikit-learn's threshold):
 /// forming and eigendecomposing an `n × n` matrix costs `O(m·n² + n³)`, cheaper than an SVD of
 /// the data only while `n` is small.
@@ -78,8 +84,8 @@ pub enum PcaSolver {
     /// On dense input with `n_features ≤ 1000` and `n_samples ≥ 10·n_features` when the SVD
     /// method is `auto` (scikit-learn's `covariance_eigh` rule): [`PcaSolver::Lanczos`] with a
     /// budget of about half the covariance's flops (a basis of `n_features/8` columns to the
-    /// nearest block of 32), when the
-    /// components and two blocks fit in it and the features are not scaled, and
+    /// nearest block of 16), when the components and 64 columns more fit in it and the
+    /// features are not scaled, and
     /// [`PcaSolver::Covariance`] if it does not converge within that budget (or does not fit).
     /// Block Lanczos converges in a few passes when the spectrum has a gap after the wanted
     /// components (a signal plus noise), which is not known before it runs; the budget bounds
@@ -87,7 +93,7 @@ pub enum PcaSolver {
     #[default]
     Auto,
     /// Block Lanczos on the covariance operator `A_cᵀA_c`, never formed: on dense input each
-    /// step is one pass over `A` with a block of 32 vectors, centring each row block as it is
+    /// step is one pass over `A` with a block of 16 vectors, centring each row block as it is
     /// read (two products per step with `scale` or on sparse input), and keeps its products,
     /// so σ, `U` and the certificate need no further pass (see `svd::gram_block`). Fast when the spectrum has a gap after the wanted components (a
     /// signal plus noise); when it does not converge within `max(4k, 256)` basis columns (`k`
@@ -356,12 +362,12 @@ pub fn fit_with(
     .min(min_dim);
     // `auto` on covariance ground first tries block Lanczos with a budget of half the
     // covariance's flops (a basis of `n/8` columns: `4mn` flops per column against `mn²`), when
-    // that leaves room for the wanted components and two blocks more; unscaled only, where
+    // that leaves room for the wanted components and 64 columns more; unscaled only, where
     // each step is one fused pass. A decline then costs at most half a covariance on top.
     let auto_lanczos_cap =
         (params.solver == PcaSolver::Auto && solver == PcaSolver::Covariance && !params.scale)
             .then(|| auto_lanczos_budget(n))
-            .filter(|&cap| lanczos_rank + 2 * gram_block::BLOCK <= cap)
+            .filter(|&cap| lanczos_rank + AUTO_LANCZOS_ROOM <= cap)
             .filter(|&cap| {
                 let needed = gram_block::memory_bytes(m, n, cap, lanczos_rank);
                 params.svd.memory_limit.is_none_or(|limit| needed <= limit)
@@ -370,7 +376,7 @@ pub fn fit_with(
         Some(cap) => (PcaSolver::Lanczos, cap, PcaSolver::Covariance),
         None => (
             solver,
-            (4 * lanczos_rank).max(8 * gram_block::BLOCK).min(n),
+            (4 * lanczos_rank).max(LANCZOS_MIN_CAP).min(n),
             PcaSolver::Svd,
         ),
     };
@@ -681,7 +687,7 @@ pub fn fit_with(
 }
 
 /// Basis columns `auto` allows block Lanczos before the covariance: `n/8` to the nearest block
-/// of 32 (at least one), about half the covariance's flops (`4mn` per column against `mn²`).
+/// (at least one), about half the covariance's flops (`4mn` per column against `mn²`).
 fn auto_lanczos_budget(n: usize) -> usize {
     let b = gram_block::BLOCK;
     ((n / 8 + b / 2) / b).max(1).saturating_mul(b).min(n)
