@@ -176,6 +176,13 @@ pub(crate) enum Kernel {
     Faer,
 }
 
+/// Whether the AVX-512 kernel runs the fused pass over `a` (and so honours `read_in_place`):
+/// it reads column-major storage with columns at non-negative offsets (a view with reversed
+/// columns, or row-major storage, goes through faer, which always copies).
+pub(crate) fn kernel_takes(a: MatRef<'_, f64>) -> bool {
+    gram_kernel::available() && a.row_stride() == 1 && a.col_stride() >= 0
+}
+
 /// `gram = BᵀB·X` and optionally `image = B·X` for `B = A − 1·shiftᵀ`, reading `A` once: each
 /// block of rows is copied, shifted, into a cache-resident buffer `Bₖ`, then `Yₖ = Bₖ·X` and
 /// `gram += Bₖᵀ·Yₖ` are two small GEMMs on that buffer. Both products see the shifted numbers,
@@ -229,13 +236,8 @@ pub(crate) fn fused_gram(
         .max(GRAM_MIN_RANGE_ROWS)
         .next_multiple_of(GRAM_ROW_BLOCK);
     let ranges = m.div_ceil(range_rows);
-    // The kernel reads column-major storage with columns at non-negative offsets (a view with
-    // reversed columns, or row-major storage, goes through faer).
-    let packed = (kernel == Kernel::Best
-        && gram_kernel::available()
-        && a.row_stride() == 1
-        && a.col_stride() >= 0)
-        .then(|| gram_kernel::PackedRhs::new(x));
+    let packed =
+        (kernel == Kernel::Best && kernel_takes(a)).then(|| gram_kernel::PackedRhs::new(x));
     // Each range returns its partial Gram matrix and, when asked, its column sums.
     type Partial = (faer::Mat<f64>, Vec<f64>);
     let range = |r0: usize, rows: usize, image: Option<MatMut<'_, f64>>| -> Partial {

@@ -15,7 +15,8 @@
 //! it runs at about 94% of the core's peak; a W5 pass went from 194 ms (faer) to 140–145 ms.
 //!
 //! When the caller knows the shift is small against every column's spread (PCA's means, via
-//! `Centered::with_means_and_spread`), the GEMMs read `A` in place and the shift enters as
+//! `Centered::with_means_and_spread`, or PCA's first pass, from sampled rows checked against the
+//! exact statistics afterwards), the GEMMs read `A` in place and the shift enters as
 //! rank-one corrections, which saves writing and rereading the copy (W5: about 9 ms of a
 //! 146 ms pass).
 //!

@@ -882,8 +882,10 @@ fn column_stats(op: &dyn LinearOperator, par: Par) -> Result<(Vec<f64>, Vec<f64>
     Ok((mean, ss))
 }
 
-/// Column statistics read off block Lanczos's first pass over dense `a`, which must copy every
-/// row block anyway (the fused pass centres its copy): one read of `A` instead of two.
+/// Column statistics read off block Lanczos's first pass over dense `a`: one read of `A`
+/// instead of two. The pass reads `A` in place when the AVX-512 kernel runs it and the sampled
+/// rows put every shift within 16 sample deviations of zero, and centres a copy of each row
+/// block otherwise.
 ///
 /// The pass centres on a provisional shift `s` (the mean of up to 1024 rows in 16 evenly spaced
 /// runs, cheap to read) and sums the shifted values `B = A − 1·sᵀ` and their squares per column.
@@ -894,7 +896,9 @@ fn column_stats(op: &dyn LinearOperator, par: Par) -> Result<(Vec<f64>, Vec<f64>
 /// Those subtractions lose digits only when `d` is large against the spread; `None` (the
 /// caller then makes the exact two-pass statistics and the solver its own first pass) when some
 /// column has `m·dⱼ² > Σ (aᵢⱼ − μⱼ)²` — the sample mean more than a standard deviation off —
-/// or a sum is not finite.
+/// or a sum is not finite; and also when the pass read `A` in place but the exact spread of some
+/// column puts its shift farther out than the in-place reading allows (the sample was more
+/// spread than the column).
 fn first_pass_with_stats(
     a: MatRef<'_, f64>,
     x0: MatRef<'_, f64>,
@@ -907,10 +911,11 @@ fn first_pass_with_stats(
     let shift = sample.means;
     // The pass reads `A` in place when the sample says every shift is small against its
     // column's spread; the exact statistics check that after the pass.
-    let in_place = shift
-        .iter()
-        .zip(&sample.centred_sums_sq)
-        .all(|(&s, &ss)| shift_is_small(s, ss, sample.rows));
+    let in_place = crate::op::kernel_takes(a)
+        && shift
+            .iter()
+            .zip(&sample.centred_sums_sq)
+            .all(|(&s, &ss)| shift_is_small(s, ss, sample.rows));
     let mut images = Mat::<f64>::with_capacity(m, max_dim.max(b));
     crate::svd::linalg::grow_zeroed(&mut images, m, b, par);
     let mut gq = Mat::<f64>::zeros(n, b);

@@ -117,7 +117,7 @@ pub(crate) fn start_block(n: usize, max_dim: usize, params: &SvdParams) -> Mat<f
 }
 
 /// Bytes the solver holds at its peak for a basis of `dim` columns and `k` triplets: the basis
-/// and `G·Q` (`2n·dim`), the images (`m·dim`), the pass's per-range partials (32 of `n × 32`),
+/// and `G·Q` (`2n·dim`), the images (`m·dim`), the pass's per-range partials (at most 32 of `n × BLOCK`),
 /// the projected matrix and its eigenvectors (`3·dim²`), and in the final step up to four
 /// `m × k` matrices with five `n × k` ones. That is the robust path's count (`Y`, its
 /// orthonormal basis, `U`, `A·V`); the usual one forms `Y` and `U` in the images' storage and
