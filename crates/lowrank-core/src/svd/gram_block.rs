@@ -340,14 +340,7 @@ fn finish(
     let mut none = Mat::<f64>::zeros(m, 0);
     let gram_y =
         linalg::row_chunks_with_gram(images.as_mut(), none.as_mut(), k, par, |chunk, _| {
-            let mut tmp = Mat::<f64>::zeros(chunk.nrows(), k);
-            linalg::mul(
-                tmp.as_mut(),
-                chunk.rb().subcols(0, sk.nrows()),
-                sk,
-                Par::Seq,
-            );
-            chunk.subcols_mut(0, k).copy_from(&tmp);
+            linalg::multiply_chunk_in_place(chunk, sk)
         });
     images.truncate(m, k);
     let mut y = images;

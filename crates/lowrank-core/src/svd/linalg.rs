@@ -233,19 +233,23 @@ pub(crate) fn multiply_in_place(x: MatMut<'_, f64>, w: MatRef<'_, f64>, par: Par
         x,
         PANEL_ROWS,
         par,
-        |(_, chunk): (usize, MatMut<'_, f64>)| {
-            let mut tmp = Mat::<f64>::zeros(chunk.nrows(), w.ncols());
-            faer::linalg::matmul::matmul(
-                tmp.as_mut(),
-                faer::Accum::Replace,
-                chunk.rb().subcols(0, w.nrows()),
-                w,
-                1.0,
-                Par::Seq,
-            );
-            chunk.subcols_mut(0, w.ncols()).copy_from(&tmp);
-        },
+        |(_, chunk): (usize, MatMut<'_, f64>)| multiply_chunk_in_place(chunk, w),
     );
+}
+
+/// One chunk of [`multiply_in_place`]: `chunk[:, ..w.ncols()] ← chunk[:, ..w.nrows()]·w`,
+/// through a buffer of the chunk's rows, on this thread.
+pub(crate) fn multiply_chunk_in_place(chunk: MatMut<'_, f64>, w: MatRef<'_, f64>) {
+    let mut tmp = Mat::<f64>::zeros(chunk.nrows(), w.ncols());
+    faer::linalg::matmul::matmul(
+        tmp.as_mut(),
+        faer::Accum::Replace,
+        chunk.rb().subcols(0, w.nrows()),
+        w,
+        1.0,
+        Par::Seq,
+    );
+    chunk.subcols_mut(0, w.ncols()).copy_from(&tmp);
 }
 
 /// Rows per chunk of the row-chunked passes ([`multiply_in_place`], [`row_chunks_with_gram`]):
