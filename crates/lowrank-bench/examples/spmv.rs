@@ -23,7 +23,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("read {:.3} s", t.elapsed().as_secs_f64());
     let (m, n) = a.shape();
     let par = Par::rayon(rayon::current_num_threads());
-    for b in [1usize, 8, 30] {
+    for b in [1usize, 8, 30, 100] {
         let x = Mat::<f64>::from_fn(n, b, |i, j| ((i + j) % 7) as f64);
         let y = Mat::<f64>::from_fn(m, b, |i, j| ((i + 3 * j) % 5) as f64);
         let mut ax = Mat::<f64>::zeros(m, b);

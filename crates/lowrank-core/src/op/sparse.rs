@@ -411,10 +411,12 @@ impl CsrMatrix {
         blocks: &[(usize, usize)],
         y: MatRef<'_, f64>,
         par: Par,
-    ) -> Vec<f64> {
+        accumulators: &mut [Vec<f64>],
+    ) {
         let n = self.ncols;
-        let scatter = |&(r0, r1): &(usize, usize)| {
-            let mut acc = vec![0.0; n * B];
+        let scatter = |&(r0, r1): &(usize, usize), acc: &mut Vec<f64>| {
+            acc.clear();
+            acc.resize(n * B, 0.0);
             for i in r0..r1 {
                 let mut yrow = [0.0f64; B];
                 for (c, r) in yrow.iter_mut().enumerate() {
@@ -432,9 +434,19 @@ impl CsrMatrix {
                     }
                 }
             }
-            acc
         };
-        scatter_and_sum(blocks, par, scatter)
+        if parallel(par) {
+            blocks
+                .par_iter()
+                .zip(accumulators.par_iter_mut())
+                .for_each(|(block, acc)| scatter(block, acc));
+        } else {
+            blocks
+                .iter()
+                .zip(accumulators.iter_mut())
+                .for_each(|(block, acc)| scatter(block, acc));
+        }
+        add_into_first(accumulators, n * B, par);
     }
 
     /// `Σᵢ coef(i)·aᵢ` over the rows `aᵢ` of A (an n-vector): each fixed row block scatters
@@ -615,8 +627,16 @@ fn parallel(par: Par) -> bool {
 /// order: the `b` columns are read as parallel streams, where writing each column with a stride
 /// of `b` touched a new cache line per element (W3's `U = A·V`: 6 ms for 16 columns).
 fn to_row_major(x: MatRef<'_, f64>) -> Vec<f64> {
+    let mut out = Vec::new();
+    to_row_major_into(x, &mut out);
+    out
+}
+
+/// [`to_row_major`] into a buffer that keeps its allocation.
+fn to_row_major_into(x: MatRef<'_, f64>, out: &mut Vec<f64>) {
     let (rows, b) = (x.nrows(), x.ncols());
-    let mut out = Vec::with_capacity(rows * b);
+    out.clear();
+    out.reserve(rows * b);
     match (0..b)
         .map(|c| x.col(c).try_as_col_major().map(|col| col.as_slice()))
         .collect::<Option<Vec<&[f64]>>>()
@@ -632,7 +652,6 @@ fn to_row_major(x: MatRef<'_, f64>) -> Vec<f64> {
             }
         }
     }
-    out
 }
 
 fn from_row_major(mut out: MatMut<'_, f64>, buf: &[f64]) {
@@ -664,6 +683,9 @@ impl LinearOperator for CsrMatrix {
             return Ok(());
         }
         // Column panels keep the gathered rows of X in cache (8 doubles = one cache line; 16 = two).
+        // One row-major buffer serves every panel (fresh pages per panel cost more than the
+        // copy).
+        let mut buffer = Vec::new();
         let mut c0 = 0;
         while c0 < b {
             let pb = if b - c0 >= WIDE_APPLY_PANEL {
@@ -679,12 +701,8 @@ impl LinearOperator for CsrMatrix {
                     *o = *v;
                 }
             } else {
-                self.spmm_panel(
-                    out.rb_mut().subcols_mut(c0, pb),
-                    &to_row_major(panel),
-                    pb,
-                    par,
-                );
+                to_row_major_into(panel, &mut buffer);
+                self.spmm_panel(out.rb_mut().subcols_mut(c0, pb), &buffer, pb, par);
             }
             c0 += pb;
         }
@@ -716,21 +734,29 @@ impl LinearOperator for CsrMatrix {
         // At most `APPLY_PANEL` columns per pass, so that the kernel's width is a compile-time
         // constant (see `spmm_fixed`), and fewer when the accumulators would outgrow their budget.
         let panel = (TRANSPOSE_ACCUMULATOR_BYTES / per_col.max(1)).clamp(1, b.min(APPLY_PANEL));
+        // The block accumulators are allocated once and reused by every panel: fresh pages
+        // for each panel (4 MB at W6's 15,517 columns) cost more than the scatter (W6's
+        // `U = A·V` for 100 columns: 24 ms).
+        let mut accumulators: Vec<Vec<f64>> = vec![Vec::new(); blocks.len()];
         let mut col0 = 0;
         while col0 < b {
             let pb = panel.min(b - col0);
             let y = rhs.subcols(col0, pb);
-            let total = match pb {
-                1 => self.scatter_panel::<1>(&blocks, y, par),
-                2 => self.scatter_panel::<2>(&blocks, y, par),
-                3 => self.scatter_panel::<3>(&blocks, y, par),
-                4 => self.scatter_panel::<4>(&blocks, y, par),
-                5 => self.scatter_panel::<5>(&blocks, y, par),
-                6 => self.scatter_panel::<6>(&blocks, y, par),
-                7 => self.scatter_panel::<7>(&blocks, y, par),
-                _ => self.scatter_panel::<APPLY_PANEL>(&blocks, y, par),
+            let acc = &mut accumulators;
+            match pb {
+                1 => self.scatter_panel::<1>(&blocks, y, par, acc),
+                2 => self.scatter_panel::<2>(&blocks, y, par, acc),
+                3 => self.scatter_panel::<3>(&blocks, y, par, acc),
+                4 => self.scatter_panel::<4>(&blocks, y, par, acc),
+                5 => self.scatter_panel::<5>(&blocks, y, par, acc),
+                6 => self.scatter_panel::<6>(&blocks, y, par, acc),
+                7 => self.scatter_panel::<7>(&blocks, y, par, acc),
+                _ => self.scatter_panel::<APPLY_PANEL>(&blocks, y, par, acc),
             };
-            from_row_major(out.rb_mut().subcols_mut(col0, pb), &total);
+            from_row_major(
+                out.rb_mut().subcols_mut(col0, pb),
+                &accumulators[0][..n * pb],
+            );
             col0 += pb;
         }
         Ok(())
@@ -824,6 +850,30 @@ fn scatter_and_sum(
         blocks.iter().map(&scatter).collect()
     };
     sum_in_block_order(partials, par)
+}
+
+/// Adds the first `len` entries of the other accumulators into the first one, in block order
+/// (parallel over slices), as [`sum_in_block_order`] does without giving up the allocations.
+fn add_into_first(accumulators: &mut [Vec<f64>], len: usize, par: Par) {
+    let Some((first, rest)) = accumulators.split_first_mut() else {
+        return;
+    };
+    let reduce = |(idx, t): (usize, &mut [f64])| {
+        let (off, width) = (idx * 4096, t.len());
+        for part in rest.iter() {
+            for (a, &p) in t.iter_mut().zip(&part[off..off + width]) {
+                *a += p;
+            }
+        }
+    };
+    if parallel(par) {
+        first[..len]
+            .par_chunks_mut(4096)
+            .enumerate()
+            .for_each(reduce);
+    } else {
+        first[..len].chunks_mut(4096).enumerate().for_each(reduce);
+    }
 }
 
 /// Sums the per-block accumulators in block order (parallel over slices of the output), so
