@@ -402,9 +402,10 @@ impl CsrMatrix {
         super::for_each_row_chunk(out, rows_per_block, par, kernel);
     }
 
-    /// `Aᵀ·Y` for a panel of `B` columns of `Y`, as a row-major `n × B` array: each row of A
-    /// scatters `B` multiply-adds per non-zero into its block's accumulator, summed in block
-    /// order (deterministic).
+    /// `Aᵀ·Y` for a panel of `B` columns of `Y`, left as a row-major `n × B` array in
+    /// `accumulators[0][..n·B]`: each row block of A scatters `B` multiply-adds per non-zero
+    /// into its own accumulator (one per block, reset here, reused across panels), and the
+    /// accumulators are summed in block order (deterministic).
     #[allow(unsafe_code)]
     fn scatter_panel<const B: usize>(
         &self,
@@ -413,6 +414,7 @@ impl CsrMatrix {
         par: Par,
         accumulators: &mut [Vec<f64>],
     ) {
+        debug_assert_eq!(accumulators.len(), blocks.len());
         let n = self.ncols;
         let scatter = |&(r0, r1): &(usize, usize), acc: &mut Vec<f64>| {
             acc.clear();

@@ -8,8 +8,9 @@
 //! reorthogonalized. Wide input gets here through [`crate::op::Transposed`] (Lanczos on
 //! `AAᵀ`, products `A·(Aᵀx)`, the caller swaps `U` and `V`). Convergence is tested from the
 //! tridiagonal's eigenvectors, at steps spaced by extrapolating how fast the worst residual has
-//! been falling: `‖G·yᵢ − θᵢyᵢ‖ = β_j·|S[j, i]|`, and since `uᵢ = A·vᵢ/σᵢ`,
-//! `‖Aᵀuᵢ − σᵢvᵢ‖ = ‖G·vᵢ − σᵢ²vᵢ‖/σᵢ`, which must be `≤ tol·σ₁`.
+//! been falling: `‖G·yᵢ − θᵢyᵢ‖ = β_j·|S[j, i]|`, and since `uᵢ = A·vᵢ/σᵢ` (up to rounding, and
+//! up to `|σᵢ − ‖A·vᵢ‖|` after [`finish_refined`]), `‖Aᵀuᵢ − σᵢvᵢ‖ = ‖G·vᵢ − σᵢ²vᵢ‖/σᵢ`, which
+//! must be `≤ tol·σ₁`.
 //!
 //! With one vector per product, the first cycle keeps the basis semi-orthogonal by partial
 //! reorthogonalization (Simon 1984): Simon's ω recurrence estimates the loss of orthogonality
@@ -19,9 +20,9 @@
 //! then made orthonormal by a Rayleigh–Ritz step on `A` ([`finish_refined`]). On W6 (top-100,
 //! 300 steps) the estimate calls for 147 passes where measuring every step read the basis 460
 //! times (300 measurements, 160 subtractions); and since the loss sits in few columns, each
-//! pass subtracts only the components above rounding, which reads just those columns. A problem that needs a thick restart reruns
-//! with full reorthogonalization (restarts need Ritz vectors orthonormal to rounding), started
-//! from the first cycle's wanted Ritz vectors.
+//! pass subtracts only the components above rounding, which reads just those columns. A problem
+//! that needs a thick restart reruns with full reorthogonalization (restarts need Ritz vectors
+//! orthonormal to rounding), started from the sum of the first cycle's wanted Ritz vectors.
 //!
 //! When a product costs more than a Gram–Schmidt step ([`block_size`]), the space is a block
 //! Krylov space of two vectors, built as band Lanczos (Ruhe 1979): the basis still grows one
@@ -121,9 +122,9 @@ enum Run {
     Declined,
     /// A partial-reorthogonalization cycle filled the working space without converging.
     Unconverged {
-        /// The sum of the wanted Ritz vectors, to start the fully reorthogonalized run from:
-        /// a Krylov space grown from it contains them (Morgan 1996), so that run does not start
-        /// from nothing.
+        /// The sum of the wanted Ritz vectors, to start the fully reorthogonalized run from: a
+        /// Krylov space grown from it contains them up to their residuals (Morgan 1996), so that
+        /// run does not start from nothing.
         start: Mat<f64>,
         matvecs: u64,
         steps: usize,
@@ -160,10 +161,12 @@ pub(crate) fn solve(
             seconds,
         } => match run(op, k, 1, Orthogonality::Full, Some(start), params, observer)? {
             Run::Solved(mut solved) => {
+                // The first cycle counts as a restart: it ended where a restart would have.
                 solved.matvecs += matvecs;
+                solved.iterations += 1;
                 solved.variant = format!(
                     "{}; after a first cycle of {steps} steps with partial reorthogonalization \
-                     that did not converge",
+                     that needed a restart",
                     solved.variant
                 );
                 solved.phases.insert(
@@ -244,7 +247,8 @@ fn run(
     let mut norm_estimate = 0.0f64;
     let mut broke_down = false;
     // Steps taken and, of those, steps whose full reorthogonalization pass was applied: the
-    // report says how often the measured loss of orthogonality was more than rounding.
+    // report says how often the loss of orthogonality (measured, or estimated by the ω
+    // recurrence) was more than rounding.
     let (mut steps, mut full_passes) = (0usize, 0usize);
     let mut omega = OmegaRecurrence::new(n, d);
     loop {
@@ -272,7 +276,9 @@ fn run(
                 // whole basis usually leaves it orthogonal to working precision, and the DGKS
                 // test inside `reorthogonalize` repeats it only when it is not — about half the
                 // memory traffic of two unconditional full passes. That pass is itself applied
-                // only when what it measures is more than rounding (see `NEGLIGIBLE_LOSS`).
+                // only when what it measures is more than rounding (see `NEGLIGIBLE_LOSS`); with
+                // partial reorthogonalization it is not made here at all, but after the step,
+                // when the ω estimate asks for it.
                 let top = j + b;
                 let local = if j < kept + b { 0 } else { j - b };
                 let near = reorthogonalize_block(
@@ -419,16 +425,13 @@ fn run(
             if converged {
                 clock.lap("lanczos steps");
                 let want_u = params.vectors == Vectors::Both;
-                let svd = if partial && want_u {
+                let (svd, products) = if partial && want_u {
                     finish_refined(op, q, &s, &sigma, size, k, par)?
                 } else {
-                    finish(op, q, want_u, &s, &sigma, size, k, par)?
+                    let svd = finish(op, q, want_u, &s, &sigma, size, k, par)?;
+                    (svd, if want_u { k as u64 } else { 0 })
                 };
-                matvecs += if params.vectors == Vectors::Both {
-                    k as u64
-                } else {
-                    0
-                };
+                matvecs += products;
                 clock.lap("ritz vectors");
                 return Ok(Run::Solved(Solved {
                     // Steps over all restarts: the final basis (`size`) is smaller after one.
@@ -543,7 +546,8 @@ struct OmegaRecurrence {
     /// each vector to the two before it, so one clean vector alone would let the loss return.
     force: bool,
     /// β has fallen so far below `‖G‖` that the estimate would grow by more than the
-    /// threshold in one step: every later step is reorthogonalized.
+    /// threshold in one step: every later step of the cycle is reorthogonalized (as PROPACK and
+    /// SLEPc switch to full reorthogonalization), which costs time, never accuracy.
     every_step: bool,
 }
 
@@ -567,7 +571,7 @@ impl OmegaRecurrence {
     /// `β_{j−1} = previous_beta`), and says whether `w` must be reorthogonalized.
     fn step(&mut self, t: &Mat<f64>, j: usize, beta: f64, previous_beta: f64) -> bool {
         let alpha = t[(j, j)];
-        self.norm = self.norm.max(alpha.abs() + beta + previous_beta);
+        self.norm = self.norm.max(alpha.abs() + beta + previous_beta.abs());
         let noise = self.eps1 * self.norm;
         if j >= 1 {
             // β_j·ω_{j+1,i} = β_i·ω_{j,i+1} + (α_i − α_j)·ω_{j,i} + β_{i−1}·ω_{j,i−1}
@@ -600,8 +604,9 @@ impl OmegaRecurrence {
     /// fresh direction), which leaves it orthogonal to rounding.
     fn advance(&mut self, j: usize, reset: bool) {
         if reset {
-            // A pass leaves components of at most `NEGLIGIBLE_LOSS` (it subtracts only those
-            // above), a fresh direction less.
+            // A pass leaves components of about `NEGLIGIBLE_LOSS` at most (it subtracts only
+            // those above, relative to the vector before it was normalized), a fresh direction
+            // less.
             self.next[..=j].fill(self.eps1.max(NEGLIGIBLE_LOSS));
         }
         self.next[j + 1] = 1.0;
@@ -735,7 +740,7 @@ fn finish_refined(
     size: usize,
     k: usize,
     par: Par,
-) -> Result<Svd, SvdError> {
+) -> Result<(Svd, u64), SvdError> {
     let mut v = q.into_combination(s.as_ref().submatrix(0, 0, size, k), par);
     let mut y = Mat::<f64>::zeros(op.nrows(), k);
     op.apply(y.as_mut(), v.as_ref(), par)?;
@@ -766,15 +771,19 @@ fn finish_refined(
             let combine = product(rv_inv.as_ref(), w.as_ref(), Par::Seq);
             multiply_in_place(v.as_mut(), combine.as_ref(), par);
             multiply_in_place(y.as_mut(), combine.as_ref(), par);
-            for (i, &x) in sv.iter().enumerate() {
+            // Each column by its own norm (σᵢ of `A·vᵢ` to rounding), so `‖uᵢ‖ = 1` does not
+            // depend on the Gram matrix's accuracy.
+            for i in 0..k {
+                let norm = norm2(y.as_ref().subcols(i, 1));
                 let mut col = y.as_mut().col_mut(i);
-                col *= faer::Scale(1.0 / x);
+                col *= faer::Scale(1.0 / norm);
             }
-            return Ok(Svd {
+            let svd = Svd {
                 s: sigma[..k].to_vec(),
                 u: Some(y),
                 v: Some(v),
-            });
+            };
+            return Ok((svd, k as u64));
         }
     }
     let z = orthonormalize(v.as_ref(), par);
@@ -786,11 +795,12 @@ fn finish_refined(
     if sv.iter().any(|x| !x.is_finite()) {
         return Err(non_finite());
     }
-    Ok(Svd {
+    let svd = Svd {
         s: sv,
         u: Some(product(qy.as_ref(), ur.as_ref(), par)),
         v: Some(product(z.as_ref(), w.as_ref(), par)),
-    })
+    };
+    Ok((svd, 2 * k as u64))
 }
 
 #[cfg(test)]
@@ -855,7 +865,7 @@ mod tests {
                 );
                 if b == 1 {
                     assert_eq!(
-                        variant.contains("did not converge"),
+                        variant.contains("needed a restart"),
                         must_restart,
                         "{name}, b {b}: {variant}"
                     );
@@ -947,6 +957,14 @@ mod tests {
                     .map(|i| (0..n).map(|r| q[(r, i)] * q[(r, j + 1)]).sum::<f64>().abs())
                     .fold(0.0f64, f64::max);
                 if estimate > threshold {
+                    // Nor may it run far ahead: an estimate 1000× above the measured loss would
+                    // reorthogonalize many steps for nothing (a sign error in the recurrence
+                    // does that).
+                    assert!(
+                        measured >= threshold / 1e3,
+                        "{name}, step {j}: estimate {estimate:e} crossed the threshold while the \
+                         measured loss is {measured:e}"
+                    );
                     crossed = true;
                     break;
                 }
@@ -969,7 +987,7 @@ mod tests {
         for (name, s, few) in [
             // A flat top: the wanted values converge slowly, so the basis stays orthogonal
             // longer.
-            ("flat", spectra::geometric(250, 1.0, 3.0), true),
+            ("flat", spectra::geometric(250, 1.0, 3.0), Some(true)),
             // One dominant value: each step amplifies rounding by ‖G‖/β.
             (
                 "dominant",
@@ -978,8 +996,14 @@ mod tests {
                     s[0] = 40.0;
                     s
                 },
-                false,
+                Some(false),
             ),
+            // Rank 12: the Krylov space is exhausted after 12 steps, the breakdown brings in
+            // fresh directions, and the ω estimate restarts from them.
+            ("rank 12", spectra::geometric(12, 1.0, 10.0), None),
+            // A value repeated 12 times: one Krylov sequence holds one copy; the others come
+            // from the fresh directions after each breakdown.
+            ("repeated", spectra::flat(12, 2.0), None),
         ] {
             let (a, _, _) = planted(m, n, &s, 17);
             let op = sparse_of(&a);
@@ -1001,13 +1025,15 @@ mod tests {
                 .collect();
             let (passes, steps) = (tail[0], tail[1]);
             assert!(steps > 0, "{name}: {variant}");
-            if few {
-                assert!(
-                    2 * passes < steps,
-                    "{name}: {passes} of {steps} ({variant})"
-                );
-            } else {
-                assert!(passes > 0, "{name}: no pass ({variant})");
+            match few {
+                Some(true) => {
+                    assert!(
+                        2 * passes < steps,
+                        "{name}: {passes} of {steps} ({variant})"
+                    )
+                }
+                Some(false) => assert!(passes > 0, "{name}: no pass ({variant})"),
+                None => {}
             }
             let cert = certify(&op, &solved.svd, Par::Seq).unwrap().unwrap();
             assert!(

@@ -471,7 +471,7 @@ pub(crate) fn reorthogonalize(
 /// kept, instead of the whole basis again. The components left are at most `negligible·‖x‖`
 /// each. When the subtraction removes most of the norm (the vector was not nearly orthogonal
 /// after all), the full Gram–Schmidt with the DGKS repetition follows. Returns how many
-/// columns were subtracted.
+/// columns the selective subtraction took (the full pass, when it runs, takes them all).
 ///
 /// On W6 the loss of orthogonality that partial reorthogonalization removes sits in few
 /// columns: above `8ε·‖x‖` in 10–25% of them when the estimate asks for a pass, and in 2–5%
@@ -980,20 +980,22 @@ mod gs_kernel_tests {
     /// Gram–Schmidt instead.
     #[test]
     fn reorthogonalize_selected_removes_only_the_components_above_the_threshold() {
-        let n = 3000;
+        // n·columns ≥ 2¹⁶, so the two-thread leg below runs in parallel.
+        let n = 12_000;
         let q = orthonormalize(gaussian(n, 6, &mut rng(2, 1)).as_ref(), Par::Seq);
         let mut x = gaussian(n, 1, &mut rng(2, 2));
         orthogonalize_against(x.as_mut(), q.as_ref(), Par::Seq);
         let nx = norm2(x.as_ref());
-        // Columns 1 and 4 carry 1e-10 relative, the others 1e-17 (below 8ε = 1.8e-15).
-        let planted = [1e-17, 1e-10, 1e-17, 1e-17, 1e-10, 1e-17];
+        // Columns 1 and 4 carry 1e-10 relative, above the threshold; the others 1e-13, below
+        // it but far above rounding, so that subtracting them would show.
+        let negligible = 1e-12;
+        let planted = [1e-13, 1e-10, 1e-13, 1e-13, 1e-10, 1e-13];
         let mut y = x.clone();
         for (c, &amount) in planted.iter().enumerate() {
             for i in 0..n {
                 y[(i, 0)] += amount * nx * q[(i, c)];
             }
         }
-        let negligible = 8.0 * f64::EPSILON;
         for par in [Par::Seq, Par::rayon(2)] {
             let mut z = y.clone();
             let count = reorthogonalize_selected(z.as_mut(), q.as_ref(), negligible, par);
