@@ -447,21 +447,33 @@ pub(crate) fn orthogonalize_against(
 /// `negligible·‖x‖`, `x` is left as it is and `None` returned: the subtraction would change
 /// each component by no more than that, at the cost of a second read of the basis.
 pub(crate) fn reorthogonalize(
-    mut x: MatMut<'_, f64>,
+    x: MatMut<'_, f64>,
     basis: MatRef<'_, f64>,
     negligible: f64,
     par: Par,
 ) -> Option<Vec<f64>> {
+    with_contiguous_vector(x, basis, |x, cols| {
+        orthogonalize_slice(x, cols, negligible, par)
+    })
+}
+
+/// Runs `f` on the single column of `x` as a slice (copied in and out when it is strided) and
+/// on the basis's columns as slices, for the Gram–Schmidt kernels.
+fn with_contiguous_vector<R>(
+    mut x: MatMut<'_, f64>,
+    basis: MatRef<'_, f64>,
+    f: impl FnOnce(&mut [f64], &[&[f64]]) -> R,
+) -> R {
     with_contiguous_columns(basis, |cols| {
         if let Some(xs) = x.rb_mut().col_mut(0).try_as_col_major_mut() {
-            return orthogonalize_slice(xs.as_slice_mut(), cols, negligible, par);
+            return f(xs.as_slice_mut(), cols);
         }
         let mut xs: Vec<f64> = x.rb().col(0).iter().copied().collect();
-        let total = orthogonalize_slice(&mut xs, cols, negligible, par);
+        let result = f(&mut xs, cols);
         for (d, s) in x.col_mut(0).iter_mut().zip(&xs) {
             *d = *s;
         }
-        total
+        result
     })
 }
 
@@ -477,22 +489,12 @@ pub(crate) fn reorthogonalize(
 /// columns: above `8ε·‖x‖` in 10–25% of them when the estimate asks for a pass, and in 2–5%
 /// on the pass that follows it.
 pub(crate) fn reorthogonalize_selected(
-    mut x: MatMut<'_, f64>,
+    x: MatMut<'_, f64>,
     basis: MatRef<'_, f64>,
     negligible: f64,
     par: Par,
 ) -> usize {
-    with_contiguous_columns(basis, |cols| {
-        if let Some(xs) = x.rb_mut().col_mut(0).try_as_col_major_mut() {
-            return selected_slice(xs.as_slice_mut(), cols, negligible, par);
-        }
-        let mut xs: Vec<f64> = x.rb().col(0).iter().copied().collect();
-        let count = selected_slice(&mut xs, cols, negligible, par);
-        for (d, s) in x.col_mut(0).iter_mut().zip(&xs) {
-            *d = *s;
-        }
-        count
-    })
+    with_contiguous_vector(x, basis, |x, cols| selected_slice(x, cols, negligible, par))
 }
 
 /// [`reorthogonalize_selected`] on a contiguous vector.
