@@ -943,22 +943,35 @@ impl pulp::WithSimd for ChunkSubtract<'_> {
 mod gs_kernel_tests {
     use super::*;
 
+    /// An orthonormal `n × amounts.len()` basis `q`, a vector `x` orthogonal to it, its norm,
+    /// and `y = x + Σ_c amounts[c]·‖x‖·q_c`: known components planted along the basis.
+    fn planted_components(
+        n: usize,
+        amounts: &[f64],
+        seed: u64,
+    ) -> (Mat<f64>, Mat<f64>, f64, Mat<f64>) {
+        let q = orthonormalize(
+            gaussian(n, amounts.len(), &mut rng(seed, 1)).as_ref(),
+            Par::Seq,
+        );
+        let mut x = gaussian(n, 1, &mut rng(seed, 2));
+        orthogonalize_against(x.as_mut(), q.as_ref(), Par::Seq);
+        let nx = norm2(x.as_ref());
+        let mut y = x.clone();
+        for (c, &amount) in amounts.iter().enumerate() {
+            for i in 0..n {
+                y[(i, 0)] += amount * nx * q[(i, c)];
+            }
+        }
+        (q, x, nx, y)
+    }
+
     /// `reorthogonalize` leaves a vector whose components along the basis are all within the
     /// threshold exactly as it was, and otherwise removes them as `orthogonalize_against` does.
     #[test]
     fn reorthogonalize_skips_only_negligible_components() {
-        let n = 3000;
-        let q = orthonormalize(gaussian(n, 5, &mut rng(1, 1)).as_ref(), Par::Seq);
-        let mut x = gaussian(n, 1, &mut rng(1, 2));
-        orthogonalize_against(x.as_mut(), q.as_ref(), Par::Seq);
         // Components of 1e-13 relative: above 8ε (1.8e-15), below 1e-12.
-        let nx = norm2(x.as_ref());
-        let mut y = x.clone();
-        for c in 0..5 {
-            for i in 0..n {
-                y[(i, 0)] += 1e-13 * nx * q[(i, c)];
-            }
-        }
+        let (q, _, nx, mut y) = planted_components(3000, &[1e-13; 5], 1);
         let before = y.clone();
         assert!(reorthogonalize(y.as_mut(), q.as_ref(), 1e-12, Par::Seq).is_none());
         assert_eq!(y, before);
@@ -984,20 +997,11 @@ mod gs_kernel_tests {
     fn reorthogonalize_selected_removes_only_the_components_above_the_threshold() {
         // n·columns ≥ 2¹⁶, so the two-thread leg below runs in parallel.
         let n = 12_000;
-        let q = orthonormalize(gaussian(n, 6, &mut rng(2, 1)).as_ref(), Par::Seq);
-        let mut x = gaussian(n, 1, &mut rng(2, 2));
-        orthogonalize_against(x.as_mut(), q.as_ref(), Par::Seq);
-        let nx = norm2(x.as_ref());
         // Columns 1 and 4 carry 1e-10 relative, above the threshold; the others 1e-13, below
         // it but far above rounding, so that subtracting them would show.
         let negligible = 1e-12;
         let planted = [1e-13, 1e-10, 1e-13, 1e-13, 1e-10, 1e-13];
-        let mut y = x.clone();
-        for (c, &amount) in planted.iter().enumerate() {
-            for i in 0..n {
-                y[(i, 0)] += amount * nx * q[(i, c)];
-            }
-        }
+        let (q, x, nx, y) = planted_components(n, &planted, 2);
         for par in [Par::Seq, Par::rayon(2)] {
             let mut z = y.clone();
             let count = reorthogonalize_selected(z.as_mut(), q.as_ref(), negligible, par);
